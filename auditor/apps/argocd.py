@@ -1,0 +1,273 @@
+"""Argo CD manifests as the auditor's values: Application -> `App`, AppProject -> `Project`,
+ApplicationSet -> the Application manifests its generators produce.
+
+Pure functions of the manifests plus a `Resolver` for what depends on configuration
+(which repo a `repoURL` means, which cluster a destination names, the remediation mode).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any, Protocol
+
+import yaml
+
+from auditor.apps.generators import GeneratorContext, GeneratorError, generate
+from auditor.apps.templates import TemplateError, flatten, render_fast, render_go, render_value
+from auditor.model import (
+    App,
+    AppSource,
+    Destination,
+    DirectoryOptions,
+    HelmOptions,
+    KustomizeOptions,
+    Mode,
+    Project,
+    Retry,
+    SourceLocation,
+    SyncPolicy,
+)
+
+ARGO_GROUP = "argoproj.io"
+
+
+class Resolver(Protocol):
+    """What app parsing needs from configuration and the repo being read."""
+
+    def repo_for(self, repo_url: str, path: str) -> tuple[str, str | None]:
+        """(repo to read, error): the configured repo `repo_url` means, else the repo the
+        manifest was found in when `path` exists there, else an error."""
+        ...
+
+    def cluster_for(self, destination: Destination) -> str: ...
+
+    def mode_for(self, *, app: str, project: str, self_heal: bool) -> Mode: ...
+
+
+def is_argo(body: Mapping[str, Any], kind: str) -> bool:
+    return body.get("kind") == kind and str(body.get("apiVersion", "")).startswith(ARGO_GROUP)
+
+
+def parse_application(
+    body: Mapping[str, Any],
+    *,
+    origin: SourceLocation | None,
+    resolver: Resolver,
+    generated_by: str = "",
+) -> App:
+    """An `App` from an Application manifest; problems land in `App.error`, never raise."""
+    meta = body.get("metadata") or {}
+    spec = body.get("spec") or {}
+    name = str(meta.get("name") or "")
+    project = str(spec.get("project") or "default")
+    dest_raw = spec.get("destination") or {}
+    destination = Destination(
+        server=str(dest_raw.get("server") or ""),
+        name=str(dest_raw.get("name") or ""),
+        namespace=str(dest_raw.get("namespace") or ""),
+    )
+    policy = _sync_policy(spec.get("syncPolicy") or {})
+    errors: list[str] = []
+    if not name:
+        errors.append("Application has no metadata.name")
+    source, source_error = _source(spec)
+    if source_error:
+        errors.append(source_error)
+    if source.repo_url or source.path:
+        repo, repo_error = resolver.repo_for(source.repo_url, source.path)
+        if repo_error:
+            errors.append(repo_error)
+        source = _replace_repo(source, repo)
+    if not (destination.server or destination.name):
+        errors.append("spec.destination needs a server or a name")
+    labels = tuple(sorted((str(k), str(v)) for k, v in (meta.get("labels") or {}).items()))
+    return App(
+        name=name or "(unnamed)",
+        project=project,
+        source=source,
+        destination=destination,
+        cluster=resolver.cluster_for(destination),
+        origin=origin,
+        generated_by=generated_by,
+        sync_policy=policy,
+        ignore_differences=tuple(spec.get("ignoreDifferences") or ()),
+        mode=resolver.mode_for(app=name, project=project, self_heal=policy.self_heal),
+        labels=labels,
+        manifest=body,
+        error="; ".join(errors) or None,
+    )
+
+
+def parse_project(body: Mapping[str, Any], *, origin: SourceLocation | None) -> Project:
+    spec = body.get("spec") or {}
+    return Project(
+        name=str((body.get("metadata") or {}).get("name") or ""),
+        source_repos=tuple(str(r) for r in spec.get("sourceRepos") or ()),
+        destinations=tuple(spec.get("destinations") or ()),
+        sync_windows=tuple(spec.get("syncWindows") or ()),
+        cluster_resource_whitelist=tuple(spec.get("clusterResourceWhitelist") or ()),
+        origin=origin,
+        manifest=body,
+    )
+
+
+def expand_application_set(
+    body: Mapping[str, Any], *, ctx_for: GeneratorContextFactory
+) -> list[dict[str, Any]]:
+    """The Application manifests an ApplicationSet generates (raises on a bad generator)."""
+    spec = body.get("spec") or {}
+    go = bool(spec.get("goTemplate"))
+    options = [str(o) for o in spec.get("goTemplateOptions") or ()]
+    ctx = ctx_for(go_template=go, missing_key_error="missingkey=error" in options)
+    template = spec.get("template") or {}
+    apps: list[dict[str, Any]] = []
+    try:
+        for generator in spec.get("generators") or ():
+            for params in generate(generator, ctx):
+                if go:
+                    rendered = render_value(
+                        template,
+                        lambda s, p=params: render_go(s, p, missing_error=ctx.missing_key_error),
+                    )
+                else:
+                    flat = flatten(params)
+                    rendered = render_value(template, lambda s, f=flat: render_fast(s, f))
+                apps.append(
+                    {
+                        "apiVersion": f"{ARGO_GROUP}/v1alpha1",
+                        "kind": "Application",
+                        "metadata": rendered.get("metadata") or {},
+                        "spec": rendered.get("spec") or {},
+                    }
+                )
+    except (GeneratorError, TemplateError) as exc:
+        name = (body.get("metadata") or {}).get("name", "")
+        raise GeneratorError(f"ApplicationSet {name}: {exc.message}") from exc
+    return apps
+
+
+class GeneratorContextFactory(Protocol):
+    def __call__(self, *, go_template: bool, missing_key_error: bool) -> GeneratorContext: ...
+
+
+def _source(spec: Mapping[str, Any]) -> tuple[AppSource, str | None]:
+    raw: Mapping[str, Any] = spec.get("source") or {}
+    sources: Sequence[Mapping[str, Any]] = spec.get("sources") or ()
+    if not raw and sources:
+        renderable = [s for s in sources if s.get("path") or s.get("chart")]
+        if len(renderable) > 1:
+            return _empty_source(), "multi-source Applications with more than one path are not supported"
+        raw = renderable[0] if renderable else sources[0]
+    if not raw:
+        return _empty_source(), "Application has no spec.source"
+    source = AppSource(
+        repo_url=str(raw.get("repoURL") or ""),
+        path=str(raw.get("path") or "").strip("/") or ".",
+        target_revision=str(raw.get("targetRevision") or "HEAD"),
+        directory=_directory(raw.get("directory")),
+        kustomize=_kustomize(raw.get("kustomize")),
+        helm=_helm(raw.get("helm")),
+        chart=str(raw.get("chart") or ""),
+    )
+    if source.chart:
+        return source, f"Helm chart {source.chart!r} from a chart repository is not supported"
+    if not raw.get("path"):
+        return source, "spec.source.path is empty"
+    return source, None
+
+
+def _empty_source() -> AppSource:
+    return AppSource(repo_url="", path="")
+
+
+def _replace_repo(source: AppSource, repo: str) -> AppSource:
+    return replace(source, repo_url=repo)
+
+
+def _directory(raw: Mapping[str, Any] | None) -> DirectoryOptions | None:
+    if raw is None:
+        return None
+    return DirectoryOptions(
+        recurse=bool(raw.get("recurse")),
+        include=str(raw.get("include") or ""),
+        exclude=str(raw.get("exclude") or ""),
+    )
+
+
+def _kustomize(raw: Mapping[str, Any] | None) -> KustomizeOptions | None:
+    if raw is None:
+        return None
+    return KustomizeOptions(
+        images=tuple(str(i) for i in raw.get("images") or ()),
+        name_prefix=str(raw.get("namePrefix") or ""),
+        name_suffix=str(raw.get("nameSuffix") or ""),
+        namespace=str(raw.get("namespace") or ""),
+        common_labels=_pairs(raw.get("commonLabels")),
+        common_annotations=_pairs(raw.get("commonAnnotations")),
+        patches=tuple(raw.get("patches") or ()),
+        replicas=tuple((str(r.get("name")), r.get("count")) for r in raw.get("replicas") or ()),
+        components=tuple(str(c) for c in raw.get("components") or ()),
+    )
+
+
+def _helm(raw: Mapping[str, Any] | None) -> HelmOptions | None:
+    if raw is None:
+        return None
+    values = raw.get("values") or ""
+    if not isinstance(values, str) or raw.get("valuesObject"):
+        values = yaml.safe_dump(raw.get("valuesObject") or values, sort_keys=False)
+    return HelmOptions(
+        release_name=str(raw.get("releaseName") or ""),
+        value_files=tuple(str(f) for f in raw.get("valueFiles") or ()),
+        values=values,
+        parameters=tuple(
+            (str(p.get("name")), str(p.get("value"))) for p in raw.get("parameters") or ()
+        ),
+        skip_crds=bool(raw.get("skipCrds")),
+    )
+
+
+def _pairs(raw: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((str(k), str(v)) for k, v in (raw or {}).items()))
+
+
+def _sync_policy(raw: Mapping[str, Any]) -> SyncPolicy:
+    automated = raw.get("automated")
+    auto = automated if isinstance(automated, Mapping) else {}
+    retry_raw = raw.get("retry")
+    retry = None
+    if isinstance(retry_raw, Mapping):
+        backoff = retry_raw.get("backoff") or {}
+        retry = Retry(
+            limit=int(retry_raw.get("limit", 5) or 0),
+            duration_seconds=parse_duration(backoff.get("duration"), default=5.0),
+            factor=float(backoff.get("factor", 2) or 2),
+            max_duration_seconds=parse_duration(backoff.get("maxDuration"), default=180.0),
+        )
+    return SyncPolicy(
+        automated=automated is not None and "automated" in raw,
+        prune=bool(auto.get("prune")),
+        self_heal=bool(auto.get("selfHeal")),
+        allow_empty=bool(auto.get("allowEmpty")),
+        sync_options=tuple(str(o) for o in raw.get("syncOptions") or ()),
+        retry=retry,
+    )
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+
+
+def parse_duration(value: Any, *, default: float) -> float:
+    """A Go duration (`5s`, `3m`, `1h30m`, or bare seconds) in seconds."""
+    if value in (None, ""):
+        return default
+    text = str(value).strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    parts = _DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return default
+    scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    return sum(float(n) * scale[u] for n, u in parts)

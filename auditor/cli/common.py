@@ -1,0 +1,37 @@
+"""Options every command shares (`--repo`, `--revision`, `--config`, `--context`) and the
+construction of the pipeline from them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from auditor.config import load_config
+from auditor.pipeline import Pipeline
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def repo_options(func: F) -> F:
+    """Add the common source options to a command."""
+    for option in reversed(
+        [
+            click.option("--repo", help="Repository path or URL (default: config, else .)."),
+            click.option("--revision", help="Branch, tag or SHA (default: the working tree)."),
+            click.option("--config", "config_path", help="Config file (gitops-auditor.yaml)."),
+            click.option("--context", help="kubeconfig context for the in-cluster destination."),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def build_pipeline(config_path: str | None) -> Pipeline:
+    return Pipeline.from_config(load_config(config_path))
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))

@@ -1,0 +1,36 @@
+"""`gitops-auditor render --app A`: the desired manifests of one app."""
+
+from __future__ import annotations
+
+import click
+
+from auditor.cli.common import build_pipeline, echo_json, repo_options
+from auditor.errors import RenderError
+from auditor.report.manifests import manifests_json, manifests_yaml
+
+
+@click.command("render")
+@repo_options
+@click.option("--app", "app_name", required=True, help="App name (see `apps`).")
+@click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml")
+def command(
+    repo: str | None,
+    revision: str | None,
+    config_path: str | None,
+    context: str | None,
+    app_name: str,
+    output: str,
+) -> None:
+    """Print the rendered desired manifests of one app."""
+    pipeline = build_pipeline(config_path)
+    checkout = pipeline.checkout(repo, revision)
+    discovery = pipeline.discover(checkout)
+    rendered = pipeline.render(pipeline.find_app(discovery, app_name), checkout)
+    if rendered.error:
+        raise RenderError(f"app {app_name}: {rendered.error}")
+    for note in rendered.notes:
+        click.echo(f"note: {note}", err=True)
+    if output == "json":
+        echo_json(manifests_json(rendered))
+    else:
+        click.echo(manifests_yaml(rendered), nl=False)

@@ -1,0 +1,230 @@
+"""Typed, frozen values exchanged between the pipeline's stages.
+
+`ResourceKey` is the one identity of a Kubernetes object across Git and clusters (group,
+kind, namespace, name: Argo CD's), `Resource` a manifest with its key and where it came
+from, `App` an application discovered in a repo, `RenderedApp` its desired state.
+Raw Kubernetes objects stay `Mapping[str, Any]` inside stages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
+IN_CLUSTER_NAME = "in-cluster"
+
+
+@dataclass(frozen=True, order=True)
+class ResourceKey:
+    """The identity of a resource: API group (empty for core), kind, namespace, name."""
+
+    group: str
+    kind: str
+    namespace: str
+    name: str
+
+    @classmethod
+    def of(cls, obj: Mapping[str, Any]) -> ResourceKey:
+        api_version = str(obj.get("apiVersion") or "")
+        group = api_version.rpartition("/")[0]
+        meta = obj.get("metadata") or {}
+        return cls(
+            group=group,
+            kind=str(obj.get("kind") or ""),
+            namespace=str(meta.get("namespace") or ""),
+            name=str(meta.get("name") or ""),
+        )
+
+    def __str__(self) -> str:
+        gk = f"{self.kind}.{self.group}" if self.group else self.kind
+        return f"{gk} {self.namespace}/{self.name}" if self.namespace else f"{gk} {self.name}"
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """Where a manifest was read: a path relative to the repository root and a 1-based line."""
+
+    path: str
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One desired or live Kubernetes object."""
+
+    key: ResourceKey
+    api_version: str
+    body: Mapping[str, Any]
+    source: SourceLocation | None = None
+
+    @classmethod
+    def of(cls, body: Mapping[str, Any], *, source: SourceLocation | None = None) -> Resource:
+        return cls(
+            key=ResourceKey.of(body),
+            api_version=str(body.get("apiVersion") or ""),
+            body=body,
+            source=source,
+        )
+
+
+class SourceType(StrEnum):
+    DIRECTORY = "Directory"
+    KUSTOMIZE = "Kustomize"
+    HELM = "Helm"
+
+
+class Mode(StrEnum):
+    """What the auditor does about drift of an app (DESIGN.md section 2)."""
+
+    REPORT = "report"
+    HEAL = "heal"
+    PR = "pr"
+
+
+@dataclass(frozen=True)
+class DirectoryOptions:
+    """Argo CD's `source.directory`: recursion and include/exclude globs."""
+
+    recurse: bool = False
+    include: str = ""
+    exclude: str = ""
+
+
+@dataclass(frozen=True)
+class KustomizeOptions:
+    """Argo CD's `source.kustomize` overrides applied on top of the kustomization."""
+
+    images: tuple[str, ...] = ()
+    name_prefix: str = ""
+    name_suffix: str = ""
+    namespace: str = ""
+    common_labels: tuple[tuple[str, str], ...] = ()
+    common_annotations: tuple[tuple[str, str], ...] = ()
+    patches: tuple[Mapping[str, Any], ...] = ()
+    replicas: tuple[tuple[str, int | str], ...] = ()
+    components: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HelmOptions:
+    """Argo CD's `source.helm`: values files, inline values and `--set` parameters."""
+
+    release_name: str = ""
+    value_files: tuple[str, ...] = ()
+    values: str = ""
+    parameters: tuple[tuple[str, str], ...] = ()
+    skip_crds: bool = False
+
+
+@dataclass(frozen=True)
+class AppSource:
+    """Where an app's desired state lives: a repo, a revision and a path inside it."""
+
+    repo_url: str
+    path: str
+    target_revision: str = "HEAD"
+    directory: DirectoryOptions | None = None
+    kustomize: KustomizeOptions | None = None
+    helm: HelmOptions | None = None
+    chart: str = ""
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Argo CD's destination: a cluster (by server URL or name) and a namespace."""
+
+    server: str = ""
+    name: str = ""
+    namespace: str = ""
+
+
+@dataclass(frozen=True)
+class Retry:
+    limit: int = 5
+    duration_seconds: float = 5.0
+    factor: float = 2.0
+    max_duration_seconds: float = 180.0
+
+
+@dataclass(frozen=True)
+class SyncPolicy:
+    """Argo CD's `syncPolicy`, the parts the auditor acts on."""
+
+    automated: bool = False
+    prune: bool = False
+    self_heal: bool = False
+    allow_empty: bool = False
+    sync_options: tuple[str, ...] = ()
+    retry: Retry | None = None
+
+    def option(self, name: str) -> str | None:
+        """The value of a `Name=value` sync option, or None when it is not set."""
+        for opt in self.sync_options:
+            key, _, value = opt.partition("=")
+            if key.strip() == name:
+                return value.strip()
+        return None
+
+
+@dataclass(frozen=True)
+class App:
+    """An application discovered in a repo (or added by config).
+
+    `origin` names the file (and generator) that declared it; `error` is set when the app
+    was found but cannot be used as declared (it is still listed).
+    """
+
+    name: str
+    project: str
+    source: AppSource
+    destination: Destination
+    cluster: str
+    origin: SourceLocation | None = None
+    generated_by: str = ""
+    sync_policy: SyncPolicy = field(default_factory=SyncPolicy)
+    ignore_differences: tuple[Mapping[str, Any], ...] = ()
+    mode: Mode = Mode.REPORT
+    labels: tuple[tuple[str, str], ...] = ()
+    parent: str = ""
+    manifest: Mapping[str, Any] | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Project:
+    """An Argo CD AppProject found in the repo."""
+
+    name: str
+    source_repos: tuple[str, ...] = ()
+    destinations: tuple[Mapping[str, Any], ...] = ()
+    sync_windows: tuple[Mapping[str, Any], ...] = ()
+    cluster_resource_whitelist: tuple[Mapping[str, Any], ...] = ()
+    origin: SourceLocation | None = None
+    manifest: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """Everything found in one revision of a repo: apps, projects and per-file problems."""
+
+    revision: str
+    apps: tuple[App, ...]
+    projects: tuple[Project, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    def app(self, name: str) -> App | None:
+        return next((a for a in self.apps if a.name == name), None)
+
+
+@dataclass(frozen=True)
+class RenderedApp:
+    """The desired state of one app at one revision, or why it could not be produced."""
+
+    app: str
+    revision: str
+    resources: tuple[Resource, ...] = ()
+    notes: tuple[str, ...] = ()
+    error: str | None = None

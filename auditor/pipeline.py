@@ -1,0 +1,87 @@
+"""The one place where the stages meet: sources -> apps -> render (-> live -> diff ...).
+
+`Pipeline` holds the configured adapters (git sources, renderer) and exposes the steps the
+commands, workers and the bot compose. Stages only exchange `auditor.model` values.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.apps import discover
+from auditor.config import Config
+from auditor.errors import AppNotFound, SourceError
+from auditor.model import App, Discovery, RenderedApp
+from auditor.render import Renderer
+from auditor.sources import Checkout, Sources
+
+
+def default_cache_dir(config: Config) -> Path:
+    if config.cache_dir:
+        return Path(config.cache_dir).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "gitops-auditor"
+
+
+@dataclass
+class Pipeline:
+    """The configured adapters; build one per process (or per test)."""
+
+    config: Config
+    sources: Sources
+    renderer: Renderer
+
+    @classmethod
+    def from_config(cls, config: Config, *, cache_dir: Path | None = None) -> Pipeline:
+        cache = cache_dir or default_cache_dir(config)
+        renderer = Renderer(
+            cache_dir=cache / "renders",
+            kubectl=Path(config.render.kubectl_path) if config.render.kubectl_path else None,
+            helm=config.render.helm_path or None,
+        )
+        return cls(config=config, sources=Sources(cache_dir=cache), renderer=renderer)
+
+    def checkout(self, repo: str | None = None, revision: str | None = None) -> Checkout:
+        """The repo to read: `--repo`, else the first configured repo, else the current dir."""
+        if repo is None and self.config.repos:
+            first = self.config.repos[0]
+            return self.sources.checkout(first.url, revision or first.revision)
+        return self.sources.checkout(repo or ".", revision)
+
+    def discover(self, checkout: Checkout) -> Discovery:
+        def lookup(url: str, revision: str) -> Path | None:
+            try:
+                return self.sources.checkout(url, revision).root
+            except SourceError:
+                return None
+
+        return discover(
+            root=checkout.root,
+            revision=checkout.revision if checkout.cacheable else checkout.head or "worktree",
+            repo_url=checkout.repo_url,
+            config=self.config,
+            repo_lookup=lookup,
+        )
+
+    def find_app(self, discovery: Discovery, name: str) -> App:
+        app = discovery.app(name)
+        if app is None:
+            known = ", ".join(a.name for a in discovery.apps) or "none"
+            raise AppNotFound(f"no app named {name!r} (apps: {known})")
+        return app
+
+    def render(self, app: App, checkout: Checkout) -> RenderedApp:
+        """Desired manifests of one app; any failure is the RenderedApp's error."""
+        if app.error:
+            return RenderedApp(app=app.name, revision=checkout.revision, error=app.error)
+        tree = checkout
+        if app.source.repo_url != checkout.repo_url:
+            try:
+                tree = self.sources.checkout(app.source.repo_url, app.source.target_revision)
+            except SourceError as exc:
+                return RenderedApp(app=app.name, revision="", error=exc.message)
+        return self.renderer.render(
+            app, root=tree.root, revision=tree.revision, cacheable=tree.cacheable
+        )

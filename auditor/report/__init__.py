@@ -1,0 +1,1 @@
+"""Report rendering: pure functions from model values to text, JSON, YAML and markdown."""

@@ -1,0 +1,75 @@
+"""`Sources`: the facade over git mirrors that the pipeline uses.
+
+A local path without a revision is read as it is on disk (the working tree, uncommitted
+edits included: what a user running `gitops-auditor apps --repo .` expects); anything
+else is fetched into the cache and exported at a resolved SHA.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from auditor.errors import RemoteUnreachable
+from auditor.sources.git import Credentials, GitMirror, is_local
+
+log = logging.getLogger(__name__)
+
+WORKTREE = "worktree"
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """A readable tree of a repo: `root` holds the files, `revision` is a SHA or `worktree`."""
+
+    repo_url: str
+    root: Path
+    revision: str
+    head: str = ""
+
+    @property
+    def cacheable(self) -> bool:
+        return self.revision != WORKTREE
+
+
+class Sources:
+    """Opens repos by URL or path; one mirror per remote, shared for the process."""
+
+    def __init__(self, *, cache_dir: Path, credentials: Credentials | None = None) -> None:
+        self.cache_dir = cache_dir
+        self.credentials = credentials or Credentials.from_env()
+        self._mirrors: dict[str, GitMirror] = {}
+
+    def mirror(self, url: str) -> GitMirror:
+        key = str(Path(url).resolve()) if is_local(url) else url
+        if key not in self._mirrors:
+            self._mirrors[key] = GitMirror(
+                url=key, cache_dir=self.cache_dir, credentials=self.credentials
+            )
+        return self._mirrors[key]
+
+    def checkout(self, url: str, revision: str | None = None) -> Checkout:
+        """The tree of `url` at `revision` (a local path with no revision: the working tree)."""
+        if is_local(url) and revision is None:
+            return self._worktree(Path(url))
+        mirror = self.mirror(url)
+        sha = mirror.resolve(revision or "HEAD")
+        return Checkout(repo_url=url, root=mirror.export(sha), revision=sha, head=sha)
+
+    def changed_files(self, url: str, *, base: str, head: str) -> list[str]:
+        mirror = self.mirror(url)
+        return mirror.changed_files(mirror.resolve(base), mirror.resolve(head))
+
+    @staticmethod
+    def _worktree(path: Path) -> Checkout:
+        if not path.is_dir():
+            raise RemoteUnreachable(f"repository path {path} does not exist")
+        head = ""
+        try:
+            head = git.Repo(str(path), search_parent_directories=True).head.commit.hexsha
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+            log.debug("%s is not a git repository; reading it as plain files", path)
+        return Checkout(repo_url=str(path.resolve()), root=path.resolve(), revision=WORKTREE, head=head)

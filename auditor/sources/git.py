@@ -1,0 +1,241 @@
+"""Git sources through GitPython: a bare mirror per remote in a cache directory, revisions
+resolved to SHAs, and one read-only export of the tree per SHA.
+
+Exports are immutable once made, so any number of readers (CLI runs, workers) can share
+them; a file lock serializes fetches and the creation of an export. Git errors become
+`RemoteUnreachable`, `AuthenticationFailed` or `UnknownRevision` with one clear message.
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import hashlib
+import io
+import logging
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from auditor.errors import AuthenticationFailed, RemoteUnreachable, SourceError, UnknownRevision
+
+log = logging.getLogger(__name__)
+
+SHA_RE = re.compile(r"^[0-9a-f]{7,40}$")
+_AUTH_HINTS = (
+    "authentication failed",
+    "could not read username",
+    "could not read password",
+    "permission denied (publickey",
+    "http basic: access denied",
+    "invalid username or password",
+    "error: 401",
+    "error: 403",
+)
+_UNREACHABLE_HINTS = (
+    "could not resolve host",
+    "connection refused",
+    "does not appear to be a git repository",
+    "repository not found",
+    "not found",
+    "no such file or directory",
+    "could not read from remote repository",
+    "failed to connect",
+    "connection timed out",
+    "unable to access",
+)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """How to authenticate to remotes: an HTTPS token and/or an SSH private key path."""
+
+    token: str = ""
+    username: str = "x-access-token"
+    ssh_key: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Credentials:
+        env = os.environ if env is None else env
+        return cls(
+            token=env.get("GITOPS_AUDITOR_GIT_TOKEN", ""),
+            username=env.get("GITOPS_AUDITOR_GIT_USERNAME", "x-access-token"),
+            ssh_key=env.get("GITOPS_AUDITOR_GIT_SSH_KEY", ""),
+        )
+
+    def git_env(self) -> dict[str, str]:
+        env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "/bin/false", "SSH_ASKPASS": ""}
+        if self.ssh_key:
+            env["GIT_SSH_COMMAND"] = (
+                f"ssh -i {self.ssh_key} -o IdentitiesOnly=yes -o BatchMode=yes "
+                "-o StrictHostKeyChecking=accept-new"
+            )
+        return env
+
+    def git_config(self, url: str) -> list[str]:
+        """`-c` options for one command; the token travels as an HTTP header, never in a URL."""
+        if not self.token or not url.startswith(("https://", "http://")):
+            return []
+        basic = base64.b64encode(f"{self.username}:{self.token}".encode()).decode()
+        return ["-c", f"http.extraHeader=Authorization: Basic {basic}"]
+
+
+def is_local(url: str) -> bool:
+    return "://" not in url and not re.match(r"^[\w.-]+@[\w.-]+:", url)
+
+
+def classify(exc: git.GitCommandError, *, url: str, revision: str | None = None) -> SourceError:
+    """Map a git failure onto one typed error with a readable message."""
+    stderr = str(exc.stderr or "").strip()
+    low = stderr.lower()
+    detail = _last_line(stderr)
+    if revision is not None and (
+        "couldn't find remote ref" in low
+        or "unknown revision" in low
+        or "not a valid object name" in low
+        or "bad revision" in low
+        or "invalid reference" in low
+    ):
+        return UnknownRevision(f"revision {revision!r} not found in {url}")
+    if any(h in low for h in _AUTH_HINTS):
+        return AuthenticationFailed(
+            f"authentication failed for {url}: {detail} "
+            "(set GITOPS_AUDITOR_GIT_TOKEN for HTTPS or GITOPS_AUDITOR_GIT_SSH_KEY for SSH)"
+        )
+    if any(h in low for h in _UNREACHABLE_HINTS):
+        return RemoteUnreachable(f"cannot reach repository {url}: {detail}")
+    return SourceError(f"git failed for {url}: {detail or exc}")
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    fatal = [ln for ln in lines if ln.lower().startswith(("fatal:", "error:"))]
+    return (fatal or lines or [""])[-1]
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+class GitMirror:
+    """A bare mirror of one remote in the cache, fetched on demand."""
+
+    def __init__(self, *, url: str, cache_dir: Path, credentials: Credentials) -> None:
+        self.url = url
+        self.credentials = credentials
+        digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", url.rstrip("/").rsplit("/", 1)[-1])[:40]
+        self.dir = cache_dir / "repos" / f"{slug}-{digest}.git"
+        self.exports = cache_dir / "trees" / f"{slug}-{digest}"
+        self._lock = cache_dir / "locks" / f"{slug}-{digest}.lock"
+        self._fetched = False
+
+    def _git(self) -> git.Git:
+        g = git.Git(str(self.dir))
+        g.update_environment(**self.credentials.git_env())
+        return g
+
+    def _run(self, *args: str, revision: str | None = None) -> str:
+        try:
+            out: str = self._git().execute(
+                ["git", *self.credentials.git_config(self.url), *args],
+            )
+            return out
+        except git.GitCommandError as exc:
+            raise classify(exc, url=self.url, revision=revision) from exc
+
+    def ensure(self, *, revision: str | None = None, depth: int | None = None) -> None:
+        """Create the mirror if needed and fetch (once per process unless forced by depth)."""
+        with _locked(self._lock):
+            if not (self.dir / "HEAD").exists():
+                self.dir.mkdir(parents=True, exist_ok=True)
+                git.Repo.init(str(self.dir), bare=True)
+                self._run("remote", "add", "origin", self.url)
+            if self._fetched:
+                return
+            args = ["fetch", "--prune", "--tags", "--force", "origin"]
+            if depth:
+                args += [f"--depth={depth}"]
+            args += ["+refs/heads/*:refs/heads/*"]
+            self._run(*args)
+            self._follow_remote_head()
+            self._fetched = True
+
+    def _follow_remote_head(self) -> None:
+        """Point the mirror's HEAD at the remote's default branch, as a clone would."""
+        out = self._run("ls-remote", "--symref", "origin", "HEAD")
+        for line in out.splitlines():
+            if line.startswith("ref: ") and line.endswith("\tHEAD"):
+                self._run("symbolic-ref", "HEAD", line[5:].split("\t", 1)[0])
+                return
+        log.debug("remote %s does not advertise a default branch", self.url)
+
+    def resolve(self, revision: str) -> str:
+        """The full SHA of a branch, tag, `HEAD` or (abbreviated) SHA."""
+        self.ensure(revision=revision)
+        for candidate in _candidates(revision):
+            try:
+                return self._run("rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}")
+            except SourceError:
+                continue
+        if SHA_RE.match(revision):  # a SHA that is not on any branch: fetch it directly
+            try:
+                self._run("fetch", "origin", revision, revision=revision)
+                return self._run("rev-parse", "--verify", f"{revision}^{{commit}}")
+            except SourceError:
+                pass
+        raise UnknownRevision(f"revision {revision!r} not found in {self.url}")
+
+    def export(self, sha: str) -> Path:
+        """A directory with the tree of `sha`; made once, then shared read-only."""
+        target = self.exports / sha
+        if target.is_dir():
+            return target
+        with _locked(self._lock):
+            if target.is_dir():
+                return target
+            self.exports.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{sha[:12]}-", dir=self.exports))
+            try:
+                buf = io.BytesIO()
+                git.Repo(str(self.dir)).archive(buf, treeish=sha, format="tar")
+                buf.seek(0)
+                with tarfile.open(fileobj=buf) as tar:
+                    tar.extractall(tmp, filter="data")
+                tmp.rename(target)
+            except git.GitCommandError as exc:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise classify(exc, url=self.url, revision=sha) from exc
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+        return target
+
+    def changed_files(self, base: str, head: str) -> list[str]:
+        out = self._run("diff", "--name-only", f"{base}..{head}")
+        return [line for line in out.splitlines() if line]
+
+
+def _candidates(revision: str) -> list[str]:
+    if revision in ("", "HEAD"):
+        return ["HEAD"]
+    return [
+        f"refs/heads/{revision}",
+        f"refs/tags/{revision}",
+        revision,
+    ]

@@ -1,0 +1,161 @@
+"""Git sources against real repositories: local paths, file URLs, bare remotes, and a
+local HTTP server for the authentication contract."""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import git
+import pytest
+
+from auditor.errors import AuthenticationFailed, RemoteUnreachable, UnknownRevision
+from auditor.sources import Credentials, Sources
+from auditor.sources.local import commit_all
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Sources:
+    return Sources(cache_dir=tmp_path / "cache", credentials=Credentials())
+
+
+def test_checkout_resolves_branch_tag_and_sha(example_repo: Path, sources: Sources) -> None:
+    repo = git.Repo(str(example_repo))
+    first = repo.head.commit.hexsha
+    repo.create_tag("v1")
+    (example_repo / "apps/billing/extra.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n")
+    second = commit_all(example_repo, message="add extra")
+
+    assert sources.checkout(str(example_repo), "main").revision == second
+    assert sources.checkout(str(example_repo), "v1").revision == first
+    assert sources.checkout(str(example_repo), first[:10]).revision == first
+    assert sources.checkout(str(example_repo), "HEAD").revision == second
+
+
+def test_each_sha_gets_its_own_immutable_tree(example_repo: Path, sources: Sources) -> None:
+    first = sources.checkout(str(example_repo), "main")
+    (example_repo / "apps/billing/deployment.yaml").write_text("changed: true\n")
+    commit_all(example_repo, message="change billing")
+    # A new Sources (a new process) fetches again and sees the new commit.
+    later = Sources(cache_dir=sources.cache_dir, credentials=Credentials())
+    second = later.checkout(str(example_repo), "main")
+    assert first.root != second.root
+    assert "kind: Deployment" in (first.root / "apps/billing/deployment.yaml").read_text()
+    assert (second.root / "apps/billing/deployment.yaml").read_text() == "changed: true\n"
+
+
+def test_concurrent_readers_share_one_export(example_repo: Path, sources: Sources) -> None:
+    sha = sources.checkout(str(example_repo), "main").revision
+    mirror = sources.mirror(str(example_repo))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        roots = list(pool.map(lambda _: mirror.export(sha), range(8)))
+    assert len(set(roots)) == 1
+    assert (roots[0] / "argocd/root.yaml").is_file()
+    assert not [p for p in roots[0].parent.iterdir() if p.name.startswith(".")]
+
+
+def test_local_path_without_revision_reads_the_working_tree(
+    example_repo: Path, sources: Sources
+) -> None:
+    (example_repo / "uncommitted.yaml").write_text("a: 1\n")
+    checkout = sources.checkout(str(example_repo))
+    assert checkout.revision == "worktree"
+    assert not checkout.cacheable
+    assert checkout.head == git.Repo(str(example_repo)).head.commit.hexsha
+    assert (checkout.root / "uncommitted.yaml").is_file()
+
+
+def test_bare_remote_over_file_url(example_repo: Path, tmp_path: Path, sources: Sources) -> None:
+    bare = tmp_path / "remote.git"
+    git.Repo(str(example_repo)).clone(str(bare), bare=True)
+    checkout = sources.checkout(f"file://{bare}", None)
+    assert checkout.revision == git.Repo(str(example_repo)).head.commit.hexsha
+    assert (checkout.root / "apps/my-api/base/deployment.yaml").is_file()
+
+
+def test_unknown_revision_is_one_clear_error(example_repo: Path, sources: Sources) -> None:
+    with pytest.raises(UnknownRevision, match="revision 'no-such-branch' not found"):
+        sources.checkout(str(example_repo), "no-such-branch")
+    with pytest.raises(UnknownRevision):
+        sources.checkout(str(example_repo), "0123456789abcdef0123456789abcdef01234567")
+
+
+def test_missing_remote_is_unreachable(tmp_path: Path, sources: Sources) -> None:
+    with pytest.raises(RemoteUnreachable, match="cannot reach repository"):
+        sources.checkout(f"file://{tmp_path}/nope.git", None)
+    with pytest.raises(RemoteUnreachable, match="does not exist"):
+        sources.checkout(str(tmp_path / "nope"))
+
+
+def test_closed_port_is_unreachable(sources: Sources) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(RemoteUnreachable):
+        sources.checkout(f"http://127.0.0.1:{port}/repo.git", None)
+
+
+class _AuthRequired(http.server.BaseHTTPRequestHandler):
+    """Stands in for a Git host that requires credentials: records what it was sent."""
+
+    seen: list[str | None] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+        type(self).seen.append(self.headers.get("Authorization"))
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="git"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def auth_server() -> Iterator[str]:
+    _AuthRequired.seen = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _AuthRequired)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/team/deployments.git"
+    server.shutdown()
+    server.server_close()
+
+
+def test_auth_failure_without_credentials(auth_server: str, sources: Sources) -> None:
+    with pytest.raises(AuthenticationFailed, match="GITOPS_AUDITOR_GIT_TOKEN"):
+        sources.checkout(auth_server, None)
+
+
+def test_token_is_sent_as_basic_auth_header(auth_server: str, tmp_path: Path) -> None:
+    creds = Credentials(token="s3cret-token")
+    sources = Sources(cache_dir=tmp_path / "cache", credentials=creds)
+    with pytest.raises(AuthenticationFailed) as info:
+        sources.checkout(auth_server, None)
+    expected = "Basic " + base64.b64encode(b"x-access-token:s3cret-token").decode()
+    assert expected in _AuthRequired.seen
+    assert "s3cret-token" not in str(info.value)
+
+
+def test_credentials_from_env() -> None:
+    creds = Credentials.from_env(
+        {"GITOPS_AUDITOR_GIT_TOKEN": "t", "GITOPS_AUDITOR_GIT_SSH_KEY": "/keys/id"}
+    )
+    assert creds.token == "t"
+    assert "-i /keys/id" in creds.git_env()["GIT_SSH_COMMAND"]
+    assert creds.git_config("git@github.com:org/repo.git") == []
+
+
+def test_changed_files_between_revisions(example_repo: Path, sources: Sources) -> None:
+    base = git.Repo(str(example_repo)).head.commit.hexsha
+    (example_repo / "apps/my-api/base/service.yaml").write_text("x: 1\n")
+    head = commit_all(example_repo, message="edit service")
+    assert sources.changed_files(str(example_repo), base=base, head=head) == [
+        "apps/my-api/base/service.yaml"
+    ]
