@@ -99,9 +99,7 @@ class Config(_Model):
         return next((c for c in self.clusters if c.server.rstrip("/") == wanted), None)
 
 
-def load_config(
-    path: str | Path | None = None, *, env: Mapping[str, str] | None = None
-) -> Config:
+def load_config(path: str | Path | None = None, *, env: Mapping[str, str] | None = None) -> Config:
     """Read the config file (explicit, `$GITOPS_AUDITOR_CONFIG`, or ./gitops-auditor.yaml
     when present) and apply env overrides."""
     env = os.environ if env is None else env

@@ -65,7 +65,7 @@ def _parse_yaml(text: str, *, path: str) -> list[Document]:
     except yaml.YAMLError as exc:
         raise ManifestError(f"invalid YAML: {exc}", path=path) from exc
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     return docs
 
 

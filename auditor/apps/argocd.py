@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 import yaml
 
-from auditor.apps.generators import GeneratorContext, GeneratorError, generate
-from auditor.apps.templates import TemplateError, flatten, render_fast, render_go, render_value
+from auditor.apps.generators import GeneratorContext, GeneratorError, generate, interpolate
+from auditor.apps.templates import TemplateError
 from auditor.model import (
     App,
     AppSource,
@@ -126,14 +126,7 @@ def expand_application_set(
     try:
         for generator in spec.get("generators") or ():
             for params in generate(generator, ctx):
-                if go:
-                    rendered = render_value(
-                        template,
-                        lambda s, p=params: render_go(s, p, missing_error=ctx.missing_key_error),
-                    )
-                else:
-                    flat = flatten(params)
-                    rendered = render_value(template, lambda s, f=flat: render_fast(s, f))
+                rendered = interpolate(template, params, ctx)
                 apps.append(
                     {
                         "apiVersion": f"{ARGO_GROUP}/v1alpha1",
@@ -158,7 +151,10 @@ def _source(spec: Mapping[str, Any]) -> tuple[AppSource, str | None]:
     if not raw and sources:
         renderable = [s for s in sources if s.get("path") or s.get("chart")]
         if len(renderable) > 1:
-            return _empty_source(), "multi-source Applications with more than one path are not supported"
+            return (
+                _empty_source(),
+                "multi-source Applications with more than one path are not supported",
+            )
         raw = renderable[0] if renderable else sources[0]
     if not raw:
         return _empty_source(), "Application has no spec.source"

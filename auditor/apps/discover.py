@@ -166,7 +166,9 @@ def discover(
     )
 
 
-def _argo_documents(root: Path, problems: list[str]) -> Iterator[tuple[str, int, Mapping[str, Any]]]:
+def _argo_documents(
+    root: Path, problems: list[str]
+) -> Iterator[tuple[str, int, Mapping[str, Any]]]:
     for file in _manifest_files(root):
         rel = file.relative_to(root).as_posix()
         try:
@@ -188,16 +190,16 @@ def _manifest_files(root: Path) -> Iterator[Path]:
             continue
         if any(p.startswith(".") for p in file.relative_to(root).parts):
             continue
-        if any(
-            d.name == "templates" and (d.parent / "Chart.yaml").is_file() for d in file.parents
-        ):
+        if any(d.name == "templates" and (d.parent / "Chart.yaml").is_file() for d in file.parents):
             continue  # Helm templates are not YAML until helm renders them
         yield file
 
 
 def _config_app(extra: AppConfig, *, resolver: ConfigResolver, repo_url: str) -> App:
     repo = extra.repo or repo_url
-    source = AppSource(repo_url=repo, path=extra.path.strip("/") or ".", target_revision=extra.revision)
+    source = AppSource(
+        repo_url=repo, path=extra.path.strip("/") or ".", target_revision=extra.revision
+    )
     destination = Destination(name=extra.cluster, namespace=extra.namespace)
     error = None
     if repo == repo_url and not (resolver.root / source.path).is_dir():

@@ -86,7 +86,7 @@ def _clusters(body: Mapping[str, Any], ctx: GeneratorContext) -> list[Params]:
             continue
         values = body.get("values") or {}
         if values:
-            params["values"] = _interpolate(values, params, ctx)
+            params["values"] = interpolate(values, params, ctx)
         out.append(params)
     return out
 
@@ -146,7 +146,7 @@ def _matrix(body: Mapping[str, Any], ctx: GeneratorContext) -> list[Params]:
         raise GeneratorError("matrix generator needs exactly two child generators")
     out: list[Params] = []
     for first in generate(children[0], ctx):
-        second_spec = _interpolate(children[1], first, ctx)
+        second_spec = interpolate(children[1], first, ctx)
         for second in generate(second_spec, ctx):
             out.append(_merge(first, second))
     return out
@@ -162,7 +162,8 @@ def _merge(a: Params, b: Params) -> Params:
     return merged
 
 
-def _interpolate(value: Any, params: Params, ctx: GeneratorContext) -> Any:
+def interpolate(value: Any, params: Params, ctx: GeneratorContext) -> Any:
+    """Render every string of `value` with `params`, in the ApplicationSet's template flavour."""
     if ctx.go_template:
         return render_value(
             value, lambda s: render_go(s, params, missing_error=ctx.missing_key_error)
@@ -256,4 +257,5 @@ __all__ = [
     "RepoLookup",
     "TemplateError",
     "generate",
+    "interpolate",
 ]

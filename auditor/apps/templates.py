@@ -54,7 +54,7 @@ def render_go(text: str, params: Mapping[str, Any], *, missing_error: bool = Fal
             literal = literal.rstrip()
         out.append(literal)
         value = _Evaluator(params, missing_error=missing_error).pipeline(m.group(2))
-        out.append(_to_str(value))
+        out.append("<no value>" if value is None else _to_str(value))
         pos = m.end()
         if m.group(3):
             while pos < len(text) and text[pos].isspace():
@@ -186,5 +186,5 @@ class _Evaluator:
             elif self.missing_error:
                 raise TemplateError(f"map has no entry for key {part!r} (in {ref})")
             else:
-                return "<no value>"
+                return None  # printed as "<no value>", as Go does; `default` sees nil
         return value

@@ -15,7 +15,6 @@ def command(
     repo: str | None,
     revision: str | None,
     config_path: str | None,
-    context: str | None,
     output: str,
 ) -> None:
     """List discovered apps (Applications, ApplicationSet-generated apps, config apps)."""

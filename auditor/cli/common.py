@@ -1,4 +1,4 @@
-"""Options every command shares (`--repo`, `--revision`, `--config`, `--context`) and the
+"""Options every command shares (`--repo`, `--revision`, `--config`) and the
 construction of the pipeline from them."""
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ def repo_options(func: F) -> F:
             click.option("--repo", help="Repository path or URL (default: config, else .)."),
             click.option("--revision", help="Branch, tag or SHA (default: the working tree)."),
             click.option("--config", "config_path", help="Config file (gitops-auditor.yaml)."),
-            click.option("--context", help="kubeconfig context for the in-cluster destination."),
         ]
     ):
         func = option(func)

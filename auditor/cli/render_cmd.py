@@ -17,7 +17,6 @@ def command(
     repo: str | None,
     revision: str | None,
     config_path: str | None,
-    context: str | None,
     app_name: str,
     output: str,
 ) -> None:

@@ -72,4 +72,6 @@ class Sources:
             head = git.Repo(str(path), search_parent_directories=True).head.commit.hexsha
         except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
             log.debug("%s is not a git repository; reading it as plain files", path)
-        return Checkout(repo_url=str(path.resolve()), root=path.resolve(), revision=WORKTREE, head=head)
+        return Checkout(
+            repo_url=str(path.resolve()), root=path.resolve(), revision=WORKTREE, head=head
+        )
