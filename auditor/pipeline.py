@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.apps import discover
+from auditor.apps import adopt_children, discover, renders_applications
 from auditor.config import Config
 from auditor.errors import AppNotFound, SourceError
 from auditor.model import App, Discovery, RenderedApp
@@ -57,13 +57,31 @@ class Pipeline:
             except SourceError:
                 return None
 
-        return discover(
+        found = discover(
             root=checkout.root,
             revision=checkout.revision if checkout.cacheable else checkout.head or "worktree",
             repo_url=checkout.repo_url,
             config=self.config,
             repo_lookup=lookup,
         )
+        # App of apps built with Kustomize or Helm: its children exist only once rendered.
+        for parent in found.apps:
+            if parent.source.repo_url != checkout.repo_url:
+                continue
+            if not renders_applications(parent, root=checkout.root):
+                continue
+            rendered = self.render(parent, checkout)
+            if rendered.error is None:
+                found = adopt_children(
+                    found,
+                    parent=parent,
+                    manifests=rendered.resources,
+                    root=checkout.root,
+                    repo_url=checkout.repo_url,
+                    config=self.config,
+                    repo_lookup=lookup,
+                )
+        return found
 
     def find_app(self, discovery: Discovery, name: str) -> App:
         app = discovery.app(name)

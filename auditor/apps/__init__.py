@@ -3,6 +3,11 @@
 `discover(...)` reads a tree and returns a `Discovery`; nothing here touches a cluster.
 """
 
-from auditor.apps.discover import discover, normalize_repo_url
+from auditor.apps.discover import (
+    adopt_children,
+    discover,
+    normalize_repo_url,
+    renders_applications,
+)
 
-__all__ = ["discover", "normalize_repo_url"]
+__all__ = ["adopt_children", "discover", "normalize_repo_url", "renders_applications"]

@@ -9,7 +9,7 @@ to the apps whose manifests sit under their path.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -33,6 +33,7 @@ from auditor.model import (
     Discovery,
     Mode,
     Project,
+    Resource,
     SourceLocation,
 )
 
@@ -98,6 +99,73 @@ class ConfigResolver:
         ]
 
 
+class _Collector:
+    """Accumulates apps, projects and problems from Argo CD manifests of one repo."""
+
+    def __init__(
+        self, *, root: Path, repo_url: str, config: Config, repo_lookup: RepoLookup | None
+    ) -> None:
+        self.resolver = ConfigResolver(config=config, repo_url=repo_url, root=root)
+        self.root = root
+        self.repo_url = repo_url
+        self.repo_lookup = repo_lookup
+        self.apps: dict[str, App] = {}
+        self.projects: list[Project] = []
+        self.problems: list[str] = []
+
+    def _lookup(self, url: str, revision: str) -> Path | None:
+        repo, _ = self.resolver.repo_for(url, ".")
+        if repo == self.repo_url:
+            return self.root
+        return self.repo_lookup(repo, revision) if self.repo_lookup else None
+
+    def _ctx(self, *, go_template: bool, missing_key_error: bool) -> GeneratorContext:
+        return GeneratorContext(
+            clusters=self.resolver.clusters(),
+            repo_lookup=self._lookup,
+            go_template=go_template,
+            missing_key_error=missing_key_error,
+        )
+
+    def add(self, app: App) -> None:
+        if app.name in self.apps:
+            first = self.apps[app.name].origin
+            where = f" (first defined at {first.path}:{first.line})" if first else ""
+            at = f"{app.origin.path}:{app.origin.line}" if app.origin else "config"
+            self.problems.append(f"{at}: duplicate app name {app.name!r} ignored{where}")
+            return
+        self.apps[app.name] = app
+
+    def take(self, body: Mapping[str, Any], *, origin: SourceLocation, parent: str = "") -> None:
+        """Add what one manifest declares (an Application, AppProject or ApplicationSet)."""
+        if is_argo(body, "Application"):
+            app = parse_application(body, origin=origin, resolver=self.resolver)
+            self.add(replace(app, parent=parent) if parent else app)
+        elif is_argo(body, "AppProject"):
+            self.projects.append(parse_project(body, origin=origin))
+        elif is_argo(body, "ApplicationSet"):
+            appset = str((body.get("metadata") or {}).get("name") or "")
+            try:
+                generated = expand_application_set(body, ctx_for=self._ctx)
+            except AuditorError as exc:
+                self.problems.append(f"{origin.path}:{origin.line}: {exc.message}")
+                return
+            for manifest in generated:
+                app = parse_application(
+                    manifest, origin=origin, resolver=self.resolver, generated_by=appset
+                )
+                self.add(replace(app, parent=parent) if parent else app)
+
+    def result(self, revision: str) -> Discovery:
+        linked = _link_parents(list(self.apps.values()), repo_url=self.repo_url)
+        return Discovery(
+            revision=revision,
+            apps=tuple(sorted(linked, key=lambda a: a.name)),
+            projects=tuple(sorted(self.projects, key=lambda p: p.name)),
+            problems=tuple(self.problems),
+        )
+
+
 def discover(
     *,
     root: Path,
@@ -107,63 +175,60 @@ def discover(
     repo_lookup: RepoLookup | None = None,
 ) -> Discovery:
     """All apps and projects declared in the tree at `root` (plus config apps)."""
-    resolver = ConfigResolver(config=config, repo_url=repo_url, root=root)
-
-    def lookup(url: str, rev: str) -> Path | None:
-        repo, _ = resolver.repo_for(url, ".")
-        if repo == repo_url:
-            return root
-        return repo_lookup(repo, rev) if repo_lookup else None
-
-    def ctx_for(*, go_template: bool, missing_key_error: bool) -> GeneratorContext:
-        return GeneratorContext(
-            clusters=resolver.clusters(),
-            repo_lookup=lookup,
-            go_template=go_template,
-            missing_key_error=missing_key_error,
-        )
-
-    apps: dict[str, App] = {}
-    projects: list[Project] = []
-    problems: list[str] = []
-
-    def add(app: App) -> None:
-        if app.name in apps:
-            first = apps[app.name].origin
-            where = f" (first defined at {first.path}:{first.line})" if first else ""
-            at = f"{app.origin.path}:{app.origin.line}" if app.origin else "config"
-            problems.append(f"{at}: duplicate app name {app.name!r} ignored{where}")
-            return
-        apps[app.name] = app
-
-    for rel, line, body in _argo_documents(root, problems):
-        origin = SourceLocation(path=rel, line=line)
-        if is_argo(body, "Application"):
-            add(parse_application(body, origin=origin, resolver=resolver))
-        elif is_argo(body, "AppProject"):
-            projects.append(parse_project(body, origin=origin))
-        elif is_argo(body, "ApplicationSet"):
-            appset = str((body.get("metadata") or {}).get("name") or "")
-            try:
-                generated = expand_application_set(body, ctx_for=ctx_for)
-            except AuditorError as exc:
-                problems.append(f"{rel}:{line}: {exc.message}")
-                continue
-            for manifest in generated:
-                add(
-                    parse_application(
-                        manifest, origin=origin, resolver=resolver, generated_by=appset
-                    )
-                )
+    collector = _Collector(root=root, repo_url=repo_url, config=config, repo_lookup=repo_lookup)
+    for rel, line, body in _argo_documents(root, collector.problems):
+        collector.take(body, origin=SourceLocation(path=rel, line=line))
     for extra in config.apps:
-        add(_config_app(extra, resolver=resolver, repo_url=repo_url))
-    linked = _link_parents(list(apps.values()), repo_url=repo_url)
-    return Discovery(
-        revision=revision,
-        apps=tuple(sorted(linked, key=lambda a: a.name)),
-        projects=tuple(sorted(projects, key=lambda p: p.name)),
-        problems=tuple(problems),
-    )
+        collector.add(_config_app(extra, resolver=collector.resolver, repo_url=repo_url))
+    return collector.result(revision)
+
+
+def adopt_children(
+    discovery: Discovery,
+    *,
+    parent: App,
+    manifests: Iterable[Resource],
+    root: Path,
+    repo_url: str,
+    config: Config,
+    repo_lookup: RepoLookup | None = None,
+) -> Discovery:
+    """Add the Applications (and ApplicationSets) that `parent` renders, app of apps built
+    with Kustomize or Helm, to a discovery."""
+    collector = _Collector(root=root, repo_url=repo_url, config=config, repo_lookup=repo_lookup)
+    # The manifests under the parent's path are inputs of its build, not apps of their
+    # own: what the build outputs replaces them (as in Argo CD, where only those exist).
+    base = PurePosixPath(parent.source.path)
+    collector.apps = {
+        a.name: a
+        for a in discovery.apps
+        if a.origin is None or base not in PurePosixPath(a.origin.path).parents
+    }
+    collector.projects = list(discovery.projects)
+    collector.problems = list(discovery.problems)
+    for resource in manifests:
+        origin = resource.source or SourceLocation(path=parent.source.path)
+        collector.take(resource.body, origin=origin, parent=parent.name)
+    return collector.result(discovery.revision)
+
+
+def renders_applications(app: App, *, root: Path) -> bool:
+    """Whether `app` may be an app of apps that needs rendering to show its children: a
+    Kustomize or Helm app whose directory mentions Argo CD manifests."""
+    app_dir = root / app.source.path
+    if app.error or not app_dir.is_dir():
+        return False
+    generated = any((app_dir / n).is_file() for n in _BUILD_FILES)
+    if not generated:
+        return False
+    for file in app_dir.rglob("*"):
+        if file.suffix in MANIFEST_SUFFIXES and file.is_file():
+            if "argoproj.io" in file.read_text(encoding="utf-8", errors="replace"):
+                return True
+    return False
+
+
+_BUILD_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization", "Chart.yaml")
 
 
 def _argo_documents(

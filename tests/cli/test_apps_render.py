@@ -114,3 +114,45 @@ def test_console_script_runs_as_a_user_would(example_repo: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)["apps"]) == 12
+
+
+def test_kustomize_app_of_apps_children_are_discovered(invoke: Invoke, tmp_path: Path) -> None:
+    """An app of apps whose children only exist after `kustomize build` (namePrefix)."""
+    from auditor.sources.local import init_repo
+
+    tree = tmp_path / "tree"
+    (tree / "workloads/web").mkdir(parents=True)
+    (tree / "workloads/web/cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n"
+    )
+    (tree / "bootstrap").mkdir()
+    (tree / "bootstrap/web.yaml").write_text(
+        """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: web}
+spec:
+  project: default
+  source: {repoURL: https://git.example.com/deploy.git, path: workloads/web}
+  destination: {server: https://kubernetes.default.svc, namespace: web}
+"""
+    )
+    (tree / "bootstrap/kustomization.yaml").write_text(
+        "resources: [web.yaml]\nnamePrefix: eu-\n"
+    )
+    (tree / "root.yaml").write_text(
+        """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: root}
+spec:
+  source: {repoURL: https://git.example.com/deploy.git, path: bootstrap}
+  destination: {server: https://kubernetes.default.svc, namespace: argocd}
+"""
+    )
+    repo = tmp_path / "repo"
+    init_repo(tree, repo)
+    result = invoke("apps", "--repo", str(repo), "--revision", "main", "-o", "json")
+    apps = {a["name"]: a for a in json.loads(result.output)["apps"]}
+    # bootstrap/web.yaml is an input of root's build, not an app of its own.
+    assert set(apps) == {"root", "eu-web"}
+    assert apps["eu-web"]["parent"] == "root"
+    assert apps["eu-web"]["path"] == "workloads/web"
