@@ -228,3 +228,62 @@ class RenderedApp:
     resources: tuple[Resource, ...] = ()
     notes: tuple[str, ...] = ()
     error: str | None = None
+
+
+class SyncStatus(StrEnum):
+    """An app's comparison result (Argo CD's vocabulary)."""
+
+    SYNCED = "Synced"
+    OUT_OF_SYNC = "OutOfSync"
+    UNKNOWN = "Unknown"
+
+
+class ResourceStatus(StrEnum):
+    """One resource's comparison result: `Missing` is in Git only, `Extra` live only."""
+
+    SYNCED = "Synced"
+    OUT_OF_SYNC = "OutOfSync"
+    MISSING = "Missing"
+    EXTRA = "Extra"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """Drift of one field: Git wants `desired`, the cluster has `live` (None = absent).
+
+    `path` reads like `spec.template.spec.containers[name=web].image`; `manager` and `time`
+    come from the live object's managedFields (who wrote the live value, and when).
+    """
+
+    path: str
+    desired: Any
+    live: Any
+    manager: str = ""
+    time: str = ""
+
+
+@dataclass(frozen=True)
+class UnmanagedChange:
+    """A field Git does not mention, written live by a manager not on the controller
+    allowlist (someone's `kubectl edit`); reported, not drift unless the app is strict."""
+
+    path: str
+    live: Any
+    manager: str
+    time: str = ""
+
+
+@dataclass(frozen=True)
+class ResourceDrift:
+    """The comparison of one resource between Git and a cluster."""
+
+    key: ResourceKey
+    version: str
+    status: ResourceStatus
+    changes: tuple[FieldChange, ...] = ()
+    unmanaged: tuple[UnmanagedChange, ...] = ()
+    diff: str = ""
+
+    @property
+    def requires_pruning(self) -> bool:
+        return self.status == ResourceStatus.EXTRA
