@@ -1,0 +1,197 @@
+"""The render stage: an app plus a checkout directory in, its desired manifests out.
+
+`Renderer.render` picks the source type as Argo CD does (Helm, Kustomize, Directory), uses
+the render cache, then applies Argo CD's namespacing rule and rejects duplicate objects.
+Called by the pipeline; never raises for a problem of the app itself.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.model import App, RenderedApp, Resource, ResourceKey, SourceLocation, SourceType
+from auditor.render.cache import RenderCache, cache_key
+from auditor.render.directory import render_directory
+from auditor.render.documents import RawRender
+from auditor.render.helm import helm_not_found, render_helm
+from auditor.render.kustomize import kustomization_file, render_kustomize
+from auditor.render.scope import ScopeTable, api_group, declared_cluster_scoped
+from auditor.render.tools import default_kubectl, find_helm
+
+WORKTREE = "worktree"
+
+
+@dataclass
+class RenderStats:
+    """Counters: `render()` calls, those served from cache, processes started."""
+
+    renders: int = 0
+    cache_hits: int = 0
+    kubectl_runs: int = 0
+    helm_runs: int = 0
+
+
+class Renderer:
+    """Renders apps; safe to share between threads."""
+
+    def __init__(
+        self,
+        *,
+        cache_dir: Path | None = None,
+        kubectl: Path | None = None,
+        helm: str | None = None,
+        cluster_scoped_kinds: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        self._kubectl = kubectl
+        self._helm = helm
+        self._scope = ScopeTable(cluster_scoped_kinds)
+        self._cache = RenderCache(cache_dir)
+        self._lock = threading.Lock()
+        self.stats = RenderStats()
+
+    def render(self, app: App, *, root: Path, revision: str, cacheable: bool) -> RenderedApp:
+        """The desired manifests of `app` in the tree at `root` (the repo at `revision`)."""
+        cacheable = cacheable and revision != WORKTREE
+        key = cache_key(app, revision=revision) if cacheable else ""
+        raw = self._cache.get(key) if cacheable else None
+        with self._lock:
+            self.stats.renders += 1
+            if raw is not None:
+                self.stats.cache_hits += 1
+        if raw is None:
+            try:
+                raw = self._render_source(app, root=root)
+            except OSError as exc:  # the machine, not the app: worth a retry, not a cache entry
+                raw = RawRender.failed(
+                    f"cannot render {app.source.path}: {exc}", deterministic=False
+                )
+            if cacheable:
+                self._cache.put(key, raw)
+        return self._finish(app, raw, revision=revision)
+
+    def source_type(self, app: App, *, app_dir: Path) -> SourceType:
+        """Argo CD's choice: explicit options first, then Chart.yaml, then a kustomization."""
+        source = app.source
+        if source.helm is not None or source.chart:
+            return SourceType.HELM
+        if source.kustomize is not None:
+            return SourceType.KUSTOMIZE
+        if source.directory is not None:
+            return SourceType.DIRECTORY
+        if (app_dir / "Chart.yaml").is_file():
+            return SourceType.HELM
+        if kustomization_file(app_dir) is not None:
+            return SourceType.KUSTOMIZE
+        return SourceType.DIRECTORY
+
+    def _render_source(self, app: App, *, root: Path) -> RawRender:
+        path = app.source.path.strip() or "."
+        shown = path.strip("/") or "."
+        if Path(path).is_absolute():
+            return RawRender.failed(f"path {shown} must be relative to the repository root")
+        root = root.resolve()
+        app_dir = (root / path).resolve()
+        if app_dir != root and root not in app_dir.parents:
+            return RawRender.failed(f"path {shown} is outside the repository")
+        if app.source.chart:
+            return RawRender.failed(
+                f"Helm chart {app.source.chart!r} from a Helm repository: only charts kept "
+                "in Git can be rendered"
+            )
+        if not app_dir.is_dir():
+            what = "is not a directory" if app_dir.exists() else "does not exist"
+            return RawRender.failed(
+                f"path {shown} {what} in {app.source.repo_url or 'the repository'}"
+            )
+        kind = self.source_type(app, app_dir=app_dir)
+        if kind is SourceType.HELM:
+            return self._render_helm(app, root=root, app_dir=app_dir, shown=shown)
+        if kind is SourceType.KUSTOMIZE:
+            kubectl = self._kubectl or default_kubectl()
+            return render_kustomize(
+                app_dir,
+                root=root,
+                kubectl=kubectl,
+                options=app.source.kustomize,
+                on_run=self._count_kubectl,
+            )
+        return render_directory(app_dir, root=root, options=app.source.directory)
+
+    def _render_helm(self, app: App, *, root: Path, app_dir: Path, shown: str) -> RawRender:
+        helm = find_helm(self._helm)
+        if helm is None:
+            return RawRender.failed(helm_not_found(shown), deterministic=False)
+        return render_helm(
+            app_dir,
+            root=root,
+            helm=helm,
+            release_name=app.name,
+            namespace=app.destination.namespace,
+            options=app.source.helm,
+            on_run=self._count_helm,
+        )
+
+    def _count_kubectl(self) -> None:
+        with self._lock:
+            self.stats.kubectl_runs += 1
+
+    def _count_helm(self) -> None:
+        with self._lock:
+            self.stats.helm_runs += 1
+
+    def _finish(self, app: App, raw: RawRender, *, revision: str) -> RenderedApp:
+        if raw.error is not None:
+            return RenderedApp(app=app.name, revision=revision, notes=raw.notes, error=raw.error)
+        scope = self._scope.with_kinds(declared_cluster_scoped(m.body for m in raw.manifests))
+        resources = tuple(
+            Resource.of(
+                namespaced(m.body, scope=scope, default_namespace=app.destination.namespace),
+                source=m.source,
+            )
+            for m in raw.manifests
+        )
+        duplicate = find_duplicate(resources)
+        return RenderedApp(
+            app=app.name,
+            revision=revision,
+            resources=() if duplicate else resources,
+            notes=raw.notes,
+            error=duplicate,
+        )
+
+
+def namespaced(body: Any, *, scope: ScopeTable, default_namespace: str) -> dict[str, Any]:
+    """A copy of `body` with Argo CD's namespace rule applied."""
+    out: dict[str, Any] = copy.deepcopy(dict(body))
+    meta = out.get("metadata")
+    if not isinstance(meta, dict):
+        meta = out["metadata"] = {}
+    if scope.is_cluster_scoped(api_group(out), str(out.get("kind") or "")):
+        meta.pop("namespace", None)
+    elif not meta.get("namespace") and default_namespace:
+        meta["namespace"] = default_namespace
+    return out
+
+
+def find_duplicate(resources: Iterable[Resource]) -> str | None:
+    """The error for the first object defined twice (same group, kind, namespace, name)."""
+    seen: dict[ResourceKey, SourceLocation | None] = {}
+    for resource in resources:
+        if not resource.key.name:
+            continue  # generateName objects get their name at creation
+        if resource.key in seen:
+            return (
+                f"duplicate resource {resource.key}: defined in "
+                f"{_where(seen[resource.key])} and {_where(resource.source)}"
+            )
+        seen[resource.key] = resource.source
+    return None
+
+
+def _where(source: SourceLocation | None) -> str:
+    return f"{source.path}:{source.line}" if source else "(unknown)"

