@@ -1,7 +1,8 @@
 """`gitops-auditor demo`: the newcomer's tour on embedded defaults (no cluster, no Redis).
 
 It turns the bundled example deployment repo into a real git repository in a temporary
-directory, discovers its apps as Argo CD would, and renders one production overlay.
+directory, discovers its apps as Argo CD would, renders every app and shows the desired
+manifests of one production overlay.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from pathlib import Path
 import click
 
 from auditor.config import Config
-from auditor.errors import AuditorError
+from auditor.errors import AppNotFound, AuditorError
 from auditor.pipeline import Pipeline
 from auditor.report.apps import apps_table
-from auditor.report.manifests import manifests_yaml
+from auditor.report.manifests import manifests_yaml, render_summary
 from auditor.sources.local import init_repo
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "k8s-deployments"
@@ -44,7 +45,12 @@ def command(example: Path | None, app_name: str) -> None:
         click.echo(apps_table(discovery))
         for problem in discovery.problems:
             click.echo(f"warning: {problem}", err=True)
-        rendered = pipeline.render(pipeline.find_app(discovery, app_name), checkout)
+        renders = {app.name: pipeline.render(app, checkout) for app in discovery.apps}
+        click.secho("\n== Desired state of every app, rendered as Argo CD would", bold=True)
+        click.echo(render_summary(renders.values()))
+        if app_name not in renders:
+            raise AppNotFound(f"no app named {app_name!r} in the example repo")
+        rendered = renders[app_name]
         if rendered.error:
             raise AuditorError(f"app {app_name}: {rendered.error}")
         click.secho(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 import yaml
 
 from auditor.model import RenderedApp
+from auditor.report.table import format_table
 
 
 def _plain(obj: Any) -> Any:
@@ -26,3 +29,13 @@ def manifests_json(rendered: RenderedApp) -> dict[str, Any]:
         "metadata": {"app": rendered.app, "revision": rendered.revision},
         "items": [_plain(r.body) for r in rendered.resources],
     }
+
+
+def render_summary(rendered: Iterable[RenderedApp]) -> str:
+    """One line per app: how many resources of which kinds, or why it did not render."""
+    rows = []
+    for item in rendered:
+        kinds = Counter(r.key.kind for r in item.resources)
+        what = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        rows.append([item.app, str(len(item.resources)), item.error or what])
+    return format_table(["APP", "RESOURCES", "KINDS / ERROR"], rows)
