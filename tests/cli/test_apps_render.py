@@ -136,9 +136,7 @@ spec:
   destination: {server: https://kubernetes.default.svc, namespace: web}
 """
     )
-    (tree / "bootstrap/kustomization.yaml").write_text(
-        "resources: [web.yaml]\nnamePrefix: eu-\n"
-    )
+    (tree / "bootstrap/kustomization.yaml").write_text("resources: [web.yaml]\nnamePrefix: eu-\n")
     (tree / "root.yaml").write_text(
         """apiVersion: argoproj.io/v1alpha1
 kind: Application
