@@ -287,3 +287,56 @@ class ResourceDrift:
     @property
     def requires_pruning(self) -> bool:
         return self.status == ResourceStatus.EXTRA
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A policy result: `deny` fails the gate, `warn` does not. `resource` is None for an
+    app-level result; `waived` results are reported but never fail anything."""
+
+    policy: str
+    severity: str
+    message: str
+    resource: ResourceKey | None = None
+    app: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+    source: SourceLocation | None = None
+    waived: bool = False
+    waiver_reason: str = ""
+
+
+@dataclass(frozen=True)
+class AppReport:
+    """The audit of one app: its sync status, per-resource drift and policy results."""
+
+    name: str
+    project: str
+    cluster: str
+    namespace: str
+    path: str
+    revision: str
+    sync: SyncStatus
+    error: str | None = None
+    resources: tuple[ResourceDrift, ...] = ()
+    violations: tuple[Violation, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuditStats:
+    """What an audit round cost: API requests per cluster, renders, wall time."""
+
+    requests: Mapping[str, int] = field(default_factory=dict)
+    renders: int = 0
+    render_cache_hits: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """One audit round over some apps at one revision (DESIGN.md section 5)."""
+
+    revision: str
+    generated_at: str
+    apps: tuple[AppReport, ...]
+    stats: AuditStats = field(default_factory=AuditStats)
