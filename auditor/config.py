@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -75,9 +75,31 @@ class TrackingConfig(_Model):
     instance_label_key: str = "app.kubernetes.io/instance"
 
 
+class DiffConfig(_Model):
+    """How drift is decided, for every app (apps add their own `ignoreDifferences`)."""
+
+    ignore_differences: tuple[dict[str, Any], ...] = ()
+    controller_managers: tuple[str, ...] = ()  # added to the built-in allowlist
+    builtin_exceptions: bool = True  # HPA-owned replicas and injected caBundle
+    server_side: bool = False  # compare with a server-side apply dry run (Argo CD's SSD)
+    strict_apps: tuple[str, ...] = ()  # unmanaged changes make these apps OutOfSync
+
+
 class RenderConfig(_Model):
     helm_path: str = ""
     kubectl_path: str = ""
+
+
+class PolicyConfig(_Model):
+    """Policies: the engine (embedded regopy, or an OPA server), extra policy directories,
+    `data` documents for data-driven policies, and whether the built-in library runs."""
+
+    engine: Literal["regopy", "opa"] = "regopy"
+    opa_url: str = ""
+    opa_token: str = ""
+    paths: tuple[str, ...] = ()
+    data: dict[str, Any] = Field(default_factory=dict)
+    builtin: bool = True
 
 
 class Config(_Model):
@@ -89,6 +111,8 @@ class Config(_Model):
     remediation: RemediationConfig = Field(default_factory=RemediationConfig)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     render: RenderConfig = Field(default_factory=RenderConfig)
+    diff: DiffConfig = Field(default_factory=DiffConfig)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
     cache_dir: str = ""
 
     def cluster(self, name: str) -> ClusterConfig | None:

@@ -34,3 +34,21 @@ def build_pipeline(config_path: str | None) -> Pipeline:
 
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+
+
+def cluster_options(func: F) -> F:
+    """Add the options that choose how clusters are reached."""
+    for option in reversed(
+        [
+            click.option("--kubeconfig", help="kubeconfig file(s) (default: $KUBECONFIG)."),
+            click.option("--context", help="kubeconfig context of the in-cluster destination."),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def build_cluster_pipeline(
+    config_path: str | None, *, kubeconfig: str | None, context: str | None
+) -> Pipeline:
+    return Pipeline.from_config(load_config(config_path), kubeconfig=kubeconfig, context=context)

@@ -1,0 +1,22 @@
+"""Live state: clusters from config and kubeconfig, discovery, and one LIST per resource
+type per audit round. The `kubernetes` client is confined to this package (and apply)."""
+
+from auditor.live.clusters import ClusterRegistry
+from auditor.live.errors import (
+    ClusterError,
+    ClusterForbidden,
+    ClusterNotConfigured,
+    ClusterUnreachable,
+)
+from auditor.live.snapshot import ClusterReader, ClusterSnapshot, KubeClusterReader
+
+__all__ = [
+    "ClusterError",
+    "ClusterForbidden",
+    "ClusterNotConfigured",
+    "ClusterReader",
+    "ClusterRegistry",
+    "ClusterSnapshot",
+    "ClusterUnreachable",
+    "KubeClusterReader",
+]

@@ -1,0 +1,163 @@
+"""One audit round's view of a cluster: every resource type listed once, shared by all apps.
+
+`KubeClusterReader.read` lists each wanted type (paginated) plus every other listable type
+that apps may track, so the number of requests grows with types and clusters, never with
+apps or objects. A failed list is recorded per type; an unreachable cluster fails the
+whole snapshot. Nothing here decides drift.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from auditor.live.client import KubeClient
+from auditor.live.discovery import ApiResource, ResourceIndex, discover
+from auditor.live.errors import ClusterError, ClusterUnreachable
+from auditor.model import ResourceKey
+
+# Types never listed unless Git declares them: high-churn, controller-made, or ephemeral
+# (as Argo CD's default resource.exclusions).
+DEFAULT_EXCLUDED: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("", "Event"),
+        ("events.k8s.io", "Event"),
+        ("", "Endpoints"),
+        ("discovery.k8s.io", "EndpointSlice"),
+        ("coordination.k8s.io", "Lease"),
+        ("", "Pod"),
+        ("apps", "ReplicaSet"),
+        ("apps", "ControllerRevision"),
+        ("", "ComponentStatus"),
+        ("authentication.k8s.io", "*"),
+        ("authorization.k8s.io", "*"),
+        ("metrics.k8s.io", "*"),
+        ("certificates.k8s.io", "CertificateSigningRequest"),
+    }
+)
+
+
+@dataclass
+class ClusterSnapshot:
+    """Live objects of one cluster, keyed by `ResourceKey`, with what could not be read."""
+
+    cluster: str
+    index: ResourceIndex | None = None
+    objects: dict[ResourceKey, Mapping[str, Any]] = field(default_factory=dict)
+    failed: dict[tuple[str, str], str] = field(default_factory=dict)
+    listed: set[tuple[str, str]] = field(default_factory=set)
+    error: str | None = None
+    requests: int = 0
+
+    def get(self, key: ResourceKey) -> Mapping[str, Any] | None:
+        return self.objects.get(key)
+
+    def failure(self, group: str, kind: str) -> str | None:
+        """Why objects of this type are unknown (a failed list), or None when they are known."""
+        if self.error:
+            return self.error
+        if (group, kind) in self.failed:
+            return self.failed[(group, kind)]
+        if self.index is not None and self.index.find(group, kind) is None:
+            gk = f"{kind}.{group}" if group else kind
+            return f"cluster {self.cluster} does not serve {gk}"
+        return None
+
+    def cluster_scoped(self, group: str, kind: str) -> bool:
+        found = self.index.find(group, kind) if self.index else None
+        return found is not None and not found.namespaced
+
+
+class ClusterReader(Protocol):
+    """Port: read the live state an audit round needs from one cluster."""
+
+    def read(self, cluster: str, *, wanted: Iterable[tuple[str, str]]) -> ClusterSnapshot: ...
+
+
+class KubeClusterReader:
+    """`ClusterReader` over the Kubernetes API, with discovery cached per cluster."""
+
+    def __init__(
+        self,
+        *,
+        client_for: Callable[[str], KubeClient],
+        page_size: int = 500,
+        discovery_ttl: float = 300.0,
+        excluded: Iterable[tuple[str, str]] = DEFAULT_EXCLUDED,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client_for = client_for
+        self.page_size = page_size
+        self.discovery_ttl = discovery_ttl
+        self.excluded = frozenset(excluded)
+        self.clock = clock
+        self._discovery: dict[str, tuple[float, ResourceIndex]] = {}
+        self._lock = threading.Lock()
+
+    def read(self, cluster: str, *, wanted: Iterable[tuple[str, str]]) -> ClusterSnapshot:
+        snapshot = ClusterSnapshot(cluster=cluster)
+        try:
+            client = self.client_for(cluster)
+        except ClusterError as exc:
+            snapshot.error = exc.message
+            return snapshot
+        before = client.requests
+        try:
+            snapshot.index = self._index(cluster, client)
+            wanted_set = set(wanted)
+            types = [
+                r for r in snapshot.index.listable(excluded=()) if self._should_list(r, wanted_set)
+            ]
+            for resource in types:
+                self._list_into(snapshot, client, resource)
+        except ClusterUnreachable as exc:
+            snapshot.error = exc.message
+        except ClusterError as exc:  # discovery refused or broken
+            snapshot.error = exc.message
+        snapshot.requests = client.requests - before
+        return snapshot
+
+    def _should_list(self, resource: ApiResource, wanted: set[tuple[str, str]]) -> bool:
+        gk = (resource.group, resource.kind)
+        if gk in wanted:
+            return True
+        return gk not in self.excluded and (resource.group, "*") not in self.excluded
+
+    def _index(self, cluster: str, client: KubeClient) -> ResourceIndex:
+        now = self.clock()
+        with self._lock:
+            cached = self._discovery.get(cluster)
+        if cached and now - cached[0] < self.discovery_ttl:
+            return cached[1]
+        index = ResourceIndex(discover(client))
+        with self._lock:
+            self._discovery[cluster] = (now, index)
+        return index
+
+    def _list_into(self, snapshot: ClusterSnapshot, client: KubeClient, res: ApiResource) -> None:
+        token = ""
+        items: list[Mapping[str, Any]] = []
+        try:
+            while True:
+                query = [("limit", str(self.page_size))]
+                if token:
+                    query.append(("continue", token))
+                page = client.get_json(res.path(), query=query, verb="list", what=str(res))
+                for item in page.get("items") or []:
+                    item.setdefault("apiVersion", res.api_version)
+                    item.setdefault("kind", res.kind)
+                    items.append(item)
+                token = (page.get("metadata") or {}).get("continue") or ""
+                if not token:
+                    break
+        except ClusterUnreachable:
+            raise
+        except ClusterError as exc:
+            snapshot.failed[(res.group, res.kind)] = exc.message
+            return
+        for item in items:
+            snapshot.objects[ResourceKey.of(item)] = item
+        snapshot.listed.add((res.group, res.kind))

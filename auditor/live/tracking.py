@@ -1,0 +1,47 @@
+"""Which live objects an app tracks, as Argo CD decides it (pure functions).
+
+An object belongs to app A when its `argocd.argoproj.io/tracking-id` annotation names A
+(`A:group/Kind:namespace/name`, or `ns_A:...` for apps outside Argo CD's namespace) or,
+without that annotation, when its instance label (default `app.kubernetes.io/instance`)
+is A. Objects with ownerReferences are children made by controllers, never `Extra`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+TRACKING_ANNOTATION = "argocd.argoproj.io/tracking-id"
+DEFAULT_INSTANCE_LABEL = "app.kubernetes.io/instance"
+
+
+def tracking_app(obj: Mapping[str, Any], *, label_key: str = DEFAULT_INSTANCE_LABEL) -> str:
+    """The app an object is tracked by, or "" when none."""
+    meta = obj.get("metadata") or {}
+    annotation = (meta.get("annotations") or {}).get(TRACKING_ANNOTATION)
+    if annotation:
+        app = str(annotation).split(":", 1)[0]
+        return app.split("_", 1)[1] if "_" in app else app
+    return str((meta.get("labels") or {}).get(label_key) or "")
+
+
+def tracking_id(*, app: str, group: str, kind: str, namespace: str, name: str) -> str:
+    """Argo CD's annotation value for an object of `app`."""
+    return f"{app}:{group}/{kind}:{namespace}/{name}"
+
+
+def is_top_level(obj: Mapping[str, Any]) -> bool:
+    return not (obj.get("metadata") or {}).get("ownerReferences")
+
+
+def tracked_by_app(
+    objects: Iterable[Mapping[str, Any]], *, label_key: str = DEFAULT_INSTANCE_LABEL
+) -> dict[str, list[Mapping[str, Any]]]:
+    """Top-level live objects grouped by the app that tracks them (one pass per snapshot)."""
+    by_app: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for obj in objects:
+        app = tracking_app(obj, label_key=label_key)
+        if app and is_top_level(obj):
+            by_app[app].append(obj)
+    return dict(by_app)

@@ -1,0 +1,89 @@
+"""The audit report as JSON, exactly the shape of DESIGN.md section 5 (plus `notes` and,
+with `--stats`, `stats`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.model import AppReport, AuditReport, ResourceDrift, Violation
+
+
+def drift_json(drift: ResourceDrift) -> dict[str, Any]:
+    key = drift.key
+    return {
+        "group": key.group,
+        "version": drift.version,
+        "kind": key.kind,
+        "namespace": key.namespace,
+        "name": key.name,
+        "status": str(drift.status),
+        "requiresPruning": drift.requires_pruning,
+        "changes": [
+            {
+                "path": c.path,
+                "desired": c.desired,
+                "live": c.live,
+                "manager": c.manager or None,
+                "time": c.time or None,
+            }
+            for c in drift.changes
+        ],
+        "unmanaged": [
+            {"path": u.path, "live": u.live, "manager": u.manager, "time": u.time or None}
+            for u in drift.unmanaged
+        ],
+        "diff": drift.diff,
+    }
+
+
+def violation_json(v: Violation) -> dict[str, Any]:
+    resource = None
+    if v.resource is not None:
+        resource = {
+            "kind": v.resource.kind,
+            "namespace": v.resource.namespace,
+            "name": v.resource.name,
+        }
+    out: dict[str, Any] = {
+        "policy": v.policy,
+        "severity": v.severity,
+        "message": v.message,
+        "resource": resource,
+    }
+    if v.waived:
+        out["waived"] = True
+        out["waiverReason"] = v.waiver_reason
+    return out
+
+
+def app_json(app: AppReport) -> dict[str, Any]:
+    return {
+        "name": app.name,
+        "project": app.project,
+        "cluster": app.cluster,
+        "namespace": app.namespace,
+        "path": app.path,
+        "revision": app.revision,
+        "sync": str(app.sync),
+        "error": app.error,
+        "resources": [drift_json(d) for d in app.resources],
+        "violations": [violation_json(v) for v in app.violations],
+        "notes": list(app.notes),
+    }
+
+
+def audit_json(report: AuditReport, *, stats: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "revision": report.revision,
+        "generatedAt": report.generated_at,
+        "apps": [app_json(a) for a in report.apps],
+    }
+    if stats:
+        out["stats"] = {
+            "apiRequests": dict(report.stats.requests),
+            "apiRequestsTotal": sum(report.stats.requests.values()),
+            "renders": report.stats.renders,
+            "renderCacheHits": report.stats.render_cache_hits,
+            "seconds": report.stats.seconds,
+        }
+    return out

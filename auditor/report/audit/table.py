@@ -1,0 +1,84 @@
+"""The audit as a table: one row per app, then each drifted field with who changed it."""
+
+from __future__ import annotations
+
+from auditor.model import AuditReport, ResourceStatus, SyncStatus
+from auditor.report.table import format_table
+from auditor.report.values import short
+
+
+def audit_table(report: AuditReport, *, stats: bool = False) -> str:
+    rows = []
+    for app in report.apps:
+        counts = [
+            f"{n} {s}"
+            for s in (ResourceStatus.OUT_OF_SYNC, ResourceStatus.MISSING, ResourceStatus.EXTRA)
+            if (n := sum(1 for d in app.resources if d.status == s))
+        ]
+        unmanaged = sum(len(d.unmanaged) for d in app.resources)
+        if unmanaged:
+            counts.append(f"{unmanaged} unmanaged")
+        rows.append(
+            [
+                app.name,
+                app.cluster,
+                app.namespace or "-",
+                str(app.sync),
+                str(len(app.resources)),
+                app.error or ", ".join(counts),
+            ]
+        )
+    lines = [format_table(["APP", "CLUSTER", "NAMESPACE", "SYNC", "RESOURCES", "DETAILS"], rows)]
+    details = _details(report)
+    if details:
+        lines += ["", details]
+    if stats:
+        lines += ["", stats_line(report)]
+    return "\n".join(lines)
+
+
+def _details(report: AuditReport) -> str:
+    rows = []
+    for app in report.apps:
+        if app.sync == SyncStatus.UNKNOWN:
+            continue
+        for drift in app.resources:
+            what = f"{drift.key.kind}/{drift.key.name}"
+            if drift.status in (ResourceStatus.MISSING, ResourceStatus.EXTRA):
+                rows.append([app.name, what, str(drift.status), "", "", "", ""])
+            for c in drift.changes:
+                rows.append(
+                    [
+                        app.name,
+                        what,
+                        c.path,
+                        short(c.desired),
+                        short(c.live),
+                        c.manager or "-",
+                        c.time or "-",
+                    ]
+                )
+            for u in drift.unmanaged:
+                rows.append(
+                    [
+                        app.name,
+                        what,
+                        f"{u.path} (unmanaged)",
+                        "-",
+                        short(u.live),
+                        u.manager,
+                        u.time or "-",
+                    ]
+                )
+    if not rows:
+        return ""
+    return format_table(["APP", "RESOURCE", "FIELD", "GIT", "LIVE", "CHANGED BY", "AT"], rows)
+
+
+def stats_line(report: AuditReport) -> str:
+    s = report.stats
+    per_cluster = ", ".join(f"{name}: {n}" for name, n in sorted(s.requests.items()))
+    return (
+        f"{sum(s.requests.values())} API requests ({per_cluster}); "
+        f"{s.renders} renders ({s.render_cache_hits} from cache); {s.seconds:.2f}s"
+    )
