@@ -1,0 +1,92 @@
+"""Secret handling: `stringData` folded into base64 `data`, and values masked for output.
+
+A masked value reads `<secret sha256:1a2b3c4d>`: a short hash, so a changed value is
+visible without revealing it. Called by the normalizer (folding) and the result builder.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from auditor.diff.paths import MISSING, Field, Path
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+_DATA_FIELDS = ("data", "stringData")
+_DATA_PATHS = (Field("data"), Field("stringData"))
+_LAST_APPLIED_PATH = (Field("metadata"), Field("annotations"), Field(LAST_APPLIED))
+
+
+def is_secret(obj: Mapping[str, Any] | None) -> bool:
+    if not obj:
+        return False
+    group = str(obj.get("apiVersion") or "").rpartition("/")[0]
+    return obj.get("kind") == "Secret" and group == ""
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def fold_string_data(obj: dict[str, Any]) -> None:
+    """Merge `stringData` into `data` as the API server does; tolerant of invalid values."""
+    string_data = obj.pop("stringData", None)
+    if not isinstance(string_data, Mapping):
+        return
+    data = obj.get("data")
+    merged: dict[str, Any] = dict(data) if isinstance(data, Mapping) else {}
+    for key, value in string_data.items():
+        merged[str(key)] = base64.b64encode(_text(value).encode()).decode()
+    obj["data"] = merged
+
+
+def mask(value: Any) -> str:
+    digest = hashlib.sha256(_text(value).encode()).hexdigest()[:8]
+    return f"<secret sha256:{digest}>"
+
+
+def mask_value(path: Path, value: Any) -> Any:
+    """Mask what a Secret holds at `path`: data values, and the last-applied annotation."""
+    if value is None or value is MISSING:
+        return value
+    if not path:
+        return mask_object(value)
+    if path[0] in _DATA_PATHS:
+        if len(path) == 1 and isinstance(value, Mapping):
+            return {k: None if v is None else mask(v) for k, v in value.items()}
+        return mask(value)
+    if path[:3] == _LAST_APPLIED_PATH:
+        return mask(value)
+    if path in (_LAST_APPLIED_PATH[:1], _LAST_APPLIED_PATH[:2]) and isinstance(value, Mapping):
+        return _mask_metadata(value, annotations=len(path) == 2)
+    return value
+
+
+def _mask_metadata(value: Mapping[str, Any], *, annotations: bool) -> dict[str, Any]:
+    out = dict(value)
+    if annotations:
+        if LAST_APPLIED in out:
+            out[LAST_APPLIED] = mask(out[LAST_APPLIED])
+    elif isinstance(out.get("annotations"), Mapping):
+        out["annotations"] = _mask_metadata(out["annotations"], annotations=True)
+    return out
+
+
+def mask_object(obj: Any) -> Any:
+    """A copy of a Secret with every data value and the last-applied annotation masked."""
+    if not isinstance(obj, Mapping):
+        return obj
+    out = dict(obj)
+    for name in _DATA_FIELDS:
+        if isinstance(out.get(name), Mapping):
+            out[name] = {k: None if v is None else mask(v) for k, v in out[name].items()}
+    if isinstance(out.get("metadata"), Mapping):
+        out["metadata"] = _mask_metadata(out["metadata"], annotations=False)
+    return out
