@@ -18,7 +18,7 @@ from auditor.diff.options import DiffOptions
 from auditor.diff.paths import MISSING, Field, Index, Key, Path, key_of
 from auditor.diff.schema import ListShape, child, element, list_shape
 from auditor.diff.values import IDENTITY, is_empty, scalars_equal, values_equal
-from auditor.kubesim.schema import Node
+from auditor.kubemeta.schema import Node
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from auditor.diff.options import DiffOptions
 from auditor.diff.paths import MISSING, Field, Index, Path, Segment, key_of, lookup
 from auditor.diff.schema import child, element, list_shape
 from auditor.diff.values import is_empty
-from auditor.kubesim.schema import Node
+from auditor.kubemeta.schema import Node
 from auditor.model import ResourceKey
 
 _WEBHOOK_KINDS = ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")

@@ -2,7 +2,7 @@
 
 Answers "which manager (and when) wrote this field", "which managers own anything at or
 below this path" and "did one of our own managers apply this field"; decoding of
-`fieldsV1` is kubesim's (`auditor.kubesim.managed`).
+`fieldsV1` is kubesim's (`auditor.kubemeta.managed`).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.diff.paths import Path, from_pes, to_pes
-from auditor.kubesim.fieldpath import FieldSet
-from auditor.kubesim.managed import APPLY, ManagerEntry, decode
+from auditor.kubemeta.fieldpath import FieldSet
+from auditor.kubemeta.managed import APPLY, ManagerEntry, decode
 
 
 @dataclass(frozen=True)

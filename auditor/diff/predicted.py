@@ -16,7 +16,7 @@ from auditor.diff.managed import Ownership
 from auditor.diff.paths import MISSING, Field, Key, Path, key_of, lookup
 from auditor.diff.schema import child, element, list_shape
 from auditor.diff.values import IDENTITY, is_empty, values_equal
-from auditor.kubesim.schema import Node
+from auditor.kubemeta.schema import Node
 
 
 def compare_predicted(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-from auditor.kubesim.schema import Node, crd_root, load_definitions
+from auditor.kubemeta.schema import Node, crd_root, load_definitions
 
 ListMode = Literal["map", "set", "atomic"]
 _VERSION_RANK = ("v1", "v2", "v1beta2", "v2beta2", "v1beta1", "v2beta1", "v1alpha1")

@@ -10,7 +10,7 @@ from typing import Any
 from auditor.diff.paths import MISSING, Field, Path
 from auditor.diff.quantity import has_unit, quantities_equal
 from auditor.diff.schema import is_int_or_string, is_known, is_quantity
-from auditor.kubesim.schema import Node
+from auditor.kubemeta.schema import Node
 
 # Identity fields: compared by pairing, never as drift.
 IDENTITY: frozenset[Path] = frozenset(

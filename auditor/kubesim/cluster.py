@@ -16,9 +16,9 @@ from typing import Any
 
 import yaml
 
+from auditor.kubemeta.managed import decode, encode
 from auditor.kubesim import errors, lifecycle, ssa
 from auditor.kubesim.defaults import IpAllocator, apply_defaults
-from auditor.kubesim.managed import decode, encode
 from auditor.kubesim.objects import (
     DELETION_META,
     SERVER_META,

@@ -14,10 +14,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
+from auditor.kubemeta.managed import manager_from_user_agent
 from auditor.kubesim import discovery, errors, lifecycle, protobuf, reads, scale, tables
 from auditor.kubesim.cluster import APPLY_PATCH, WriteOptions
 from auditor.kubesim.http_watch import WatchMixin
-from auditor.kubesim.managed import manager_from_user_agent
 from auditor.kubesim.objects import at_version
 from auditor.kubesim.resources import ResourceType
 from auditor.kubesim.routing import Route, parse

@@ -12,8 +12,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from auditor.kubemeta.schema import OBJECT_META, load_definitions, type_names
 from auditor.kubesim.resources import ResourceType
-from auditor.kubesim.schema import OBJECT_META, load_definitions, type_names
 
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 _BASE_DEFS = [

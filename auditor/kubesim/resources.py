@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.kubesim.schema import Node, crd_root, load_definitions
+from auditor.kubemeta.schema import Node, crd_root, load_definitions
 
 FULL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 # kind -> (plural, namespaced, short names, categories); scope and plural only, by design.

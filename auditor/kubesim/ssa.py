@@ -12,8 +12,8 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from auditor.kubesim.fieldpath import FieldSet, path_string
-from auditor.kubesim.fieldwalk import (
+from auditor.kubemeta.fieldpath import FieldSet, path_string
+from auditor.kubemeta.fieldwalk import (
     MISSING,
     compare,
     get_path,
@@ -23,9 +23,9 @@ from auditor.kubesim.fieldwalk import (
     shape,
     to_field_set,
 )
-from auditor.kubesim.managed import APPLY, UPDATE, ManagerEntry, strip_meta
+from auditor.kubemeta.managed import APPLY, UPDATE, ManagerEntry, strip_meta
+from auditor.kubemeta.schema import Node
 from auditor.kubesim.resources import ResourceType
-from auditor.kubesim.schema import Node
 
 FieldFilter = Callable[[FieldSet], FieldSet]
 

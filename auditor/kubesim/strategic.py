@@ -10,8 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from auditor.kubemeta.schema import Node
 from auditor.kubesim.patches import PatchError
-from auditor.kubesim.schema import Node
 
 _DIRECTIVE = "$patch"
 _RETAIN = "$retainKeys"

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from auditor.kubemeta.schema import Node
 from auditor.kubesim.errors import ApiError, invalid
 from auditor.kubesim.resources import ResourceType
-from auditor.kubesim.schema import Node
 from auditor.kubesim.selectors import labels_match, selector_from_label_selector
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")

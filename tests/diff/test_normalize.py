@@ -12,7 +12,7 @@ from auditor.diff.paths import Field, Index, Key, key_of, render
 from auditor.diff.quantity import has_unit, parse_quantity
 from auditor.diff.schema import definition_for, root_node
 from auditor.diff.values import scalars_equal
-from auditor.kubesim.schema import Node
+from auditor.kubemeta.schema import Node
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 import yaml
 
-from auditor.kubesim.fieldpath import FieldSet, path_string
-from auditor.kubesim.fieldwalk import compare, to_field_set
-from auditor.kubesim.managed import APPLY, ManagerEntry, decode, encode, strip_meta
+from auditor.kubemeta.fieldpath import FieldSet, path_string
+from auditor.kubemeta.fieldwalk import compare, to_field_set
+from auditor.kubemeta.managed import APPLY, ManagerEntry, decode, encode, strip_meta
+from auditor.kubemeta.schema import Node
 from auditor.kubesim.patches import PatchError, json_patch, merge_patch
 from auditor.kubesim.resources import builtin_types
-from auditor.kubesim.schema import Node
 from auditor.kubesim.ssa import ApplyConflict, apply, merge, record_update
 from auditor.kubesim.strategic import strategic_merge_patch
 

@@ -10,10 +10,10 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from auditor.kubemeta.schema import Node
 from auditor.kubesim.defaults import misc, pod, workloads
 from auditor.kubesim.defaults.service import IpAllocator, endpoints, service
 from auditor.kubesim.resources import ResourceType
-from auditor.kubesim.schema import Node
 
 __all__ = ["IpAllocator", "apply_defaults"]
 

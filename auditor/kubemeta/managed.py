@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.kubesim.fieldpath import FieldSet
+from auditor.kubemeta.fieldpath import FieldSet
 
 APPLY = "Apply"
 UPDATE = "Update"

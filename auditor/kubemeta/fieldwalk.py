@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from auditor.kubesim.fieldpath import FieldSet, field_pe, key_pe, value_pe
-from auditor.kubesim.schema import Node
+from auditor.kubemeta.fieldpath import FieldSet, field_pe, key_pe, value_pe
+from auditor.kubemeta.schema import Node
 
 
 class _Missing:
