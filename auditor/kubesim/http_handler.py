@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -86,7 +87,9 @@ class KubeHandler(WatchMixin, BaseHTTPRequestHandler):
         self._warnings: list[str] = []
         try:
             body = self._body()
-            route = parse(urlsplit(self.path).path)
+            path = urlsplit(self.path).path
+            self._inject_fault(method, path)
+            route = parse(path)
             if route is None:
                 raise errors.ApiError(
                     404, "NotFound", "the server could not find the requested resource"
@@ -104,6 +107,15 @@ class KubeHandler(WatchMixin, BaseHTTPRequestHandler):
         except Exception as exc:  # noqa: BLE001 - one bad request must not kill the server
             log.exception("kubesim internal error")
             self._error(errors.ApiError(500, "InternalError", f"Internal error occurred: {exc}"))
+
+    def _inject_fault(self, method: str, path: str) -> None:
+        fault = self.server.faults.take(method, path)
+        if fault is None:
+            return
+        if fault.latency:
+            time.sleep(fault.latency)
+        if fault.status:
+            raise errors.ApiError(fault.status, fault.reason, fault.describe(method, path))
 
     # ---- discovery and OpenAPI -------------------------------------------------------
     def _discovery(self, route: Route) -> None:

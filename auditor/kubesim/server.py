@@ -7,6 +7,7 @@ Several instances side by side are several independent clusters.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Callable, Sequence
 from http.server import ThreadingHTTPServer
@@ -18,6 +19,7 @@ import yaml
 
 from auditor.kubesim import openapi
 from auditor.kubesim.cluster import Cluster, WriteOptions
+from auditor.kubesim.faults import Faults
 from auditor.kubesim.http_handler import KubeHandler
 from auditor.kubesim.lifecycle import SYSTEM_NAMESPACES
 from auditor.kubesim.persistence import StateWriter, load_dump_file, load_objects, read_state
@@ -32,11 +34,36 @@ class SimServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], cluster: Cluster) -> None:
+    def __init__(self, address: tuple[str, int], cluster: Cluster, faults: Faults) -> None:
         super().__init__(address, KubeHandler)
         self.cluster = cluster
+        self.faults = faults
         self._cache: dict[Any, tuple[int, Any]] = {}
         self._cache_lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
+        self._conn_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._conn_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._conn_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        """Close every open connection, as a server that goes away does (keep-alive
+        connections included: clients see a reset, not a server that lingers)."""
+        with self._conn_lock:
+            connections = list(self._connections)
+            self._connections.clear()
+        for conn in connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     @property
     def address(self) -> str:
@@ -100,6 +127,7 @@ class KubeSim:
         dumps: Sequence[Path] = (),
     ) -> None:
         self.cluster = Cluster(controllers=controllers)
+        self.faults = Faults()  # injected failures, for tests of error handling
         self._host, self._port = host, port
         self._state_file = state_file
         self._dumps = list(dumps)
@@ -115,7 +143,7 @@ class KubeSim:
             bootstrap(self.cluster)
         for dump in self._dumps:
             load_objects(self.cluster, load_dump_file(dump))
-        self._server = SimServer((self._host, self._port), self.cluster)
+        self._server = SimServer((self._host, self._port), self.cluster, self.faults)
         if self._state_file is not None:
             self._writer = StateWriter(self.cluster, self._state_file)
             self._writer.start()
@@ -133,15 +161,19 @@ class KubeSim:
         return f"http://{self._server.address}"
 
     def stop(self) -> None:
-        self.cluster.store.close()
-        if self._writer is not None:
-            self._writer.stop()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        """Stop serving and drop open connections; safe to call twice."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.drop_connections()  # at once: shutdown() waits for the accept loop's poll
+        server.shutdown()
+        server.server_close()
+        server.drop_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        self._server = None
+        if self._writer is not None:
+            self._writer.stop()
+        self.cluster.store.close()
 
     def __enter__(self) -> KubeSim:
         return self.start() if self._server is None else self
