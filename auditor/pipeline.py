@@ -1,21 +1,44 @@
-"""The one place where the stages meet: sources -> apps -> render (-> live -> diff ...).
+"""The one place where the stages meet: sources -> apps -> render -> live -> diff -> report.
 
-`Pipeline` holds the configured adapters (git sources, renderer) and exposes the steps the
-commands, workers and the bot compose. Stages only exchange `auditor.model` values.
+`Pipeline` holds the configured adapters (git sources, renderer, cluster reader) and
+exposes the steps the commands, workers and the bot compose. Stages only exchange
+`auditor.model` values; a problem of one app makes that app `Unknown`, never the round.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from auditor.apps import adopt_children, discover, renders_applications
 from auditor.config import Config
+from auditor.diff import DiffOptions, diff_app
 from auditor.errors import AppNotFound, SourceError
-from auditor.model import App, Discovery, RenderedApp
+from auditor.live import ClusterReader, ClusterRegistry, ClusterSnapshot, KubeClusterReader
+from auditor.live.tracking import tracked_by_app, with_tracking
+from auditor.model import (
+    App,
+    AppReport,
+    AuditReport,
+    AuditStats,
+    Discovery,
+    RenderedApp,
+    Resource,
+    ResourceKey,
+    ResourceStatus,
+    SyncStatus,
+)
 from auditor.render import Renderer
 from auditor.sources import Checkout, Sources
+
+Progress = Callable[[str], None]
 
 
 def default_cache_dir(config: Config) -> Path:
@@ -32,16 +55,31 @@ class Pipeline:
     config: Config
     sources: Sources
     renderer: Renderer
+    clusters: ClusterRegistry
+    reader: ClusterReader = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reader = KubeClusterReader(client_for=self.clusters.client)
 
     @classmethod
-    def from_config(cls, config: Config, *, cache_dir: Path | None = None) -> Pipeline:
+    def from_config(
+        cls,
+        config: Config,
+        *,
+        cache_dir: Path | None = None,
+        kubeconfig: str | None = None,
+        context: str | None = None,
+    ) -> Pipeline:
         cache = cache_dir or default_cache_dir(config)
         renderer = Renderer(
             cache_dir=cache / "renders",
             kubectl=Path(config.render.kubectl_path) if config.render.kubectl_path else None,
             helm=config.render.helm_path or None,
         )
-        return cls(config=config, sources=Sources(cache_dir=cache), renderer=renderer)
+        clusters = ClusterRegistry(config=config, kubeconfig=kubeconfig, context=context)
+        return cls(
+            config=config, sources=Sources(cache_dir=cache), renderer=renderer, clusters=clusters
+        )
 
     def checkout(self, repo: str | None = None, revision: str | None = None) -> Checkout:
         """The repo to read: `--repo`, else the first configured repo, else the current dir."""
@@ -103,3 +141,158 @@ class Pipeline:
         return self.renderer.render(
             app, root=tree.root, revision=tree.revision, cacheable=tree.cacheable
         )
+
+    def audit(
+        self,
+        checkout: Checkout,
+        apps: Sequence[App],
+        *,
+        progress: Progress | None = None,
+    ) -> AuditReport:
+        """Compare each app's desired state with its cluster: one snapshot per cluster,
+        shared by every app on it."""
+        started = time.monotonic()
+        hits_before = self.renderer.stats.cache_hits
+        renders_before = self.renderer.stats.renders
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            rendered = dict(
+                zip(
+                    [a.name for a in apps],
+                    pool.map(lambda a: self.render(a, checkout), apps),
+                    strict=True,
+                )
+            )
+        wanted: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        for app in apps:
+            wanted[app.cluster].update(
+                (r.key.group, r.key.kind) for r in rendered[app.name].resources
+            )
+        clusters = sorted({a.cluster for a in apps if not a.error})
+        with ThreadPoolExecutor(max_workers=max(1, min(8, len(clusters)))) as pool:
+            snapshots = dict(
+                zip(
+                    clusters,
+                    pool.map(lambda c: self.reader.read(c, wanted=wanted[c]), clusters),
+                    strict=True,
+                )
+            )
+        tracked = {
+            name: tracked_by_app(
+                snap.objects.values(), label_key=self.config.tracking.instance_label_key
+            )
+            for name, snap in snapshots.items()
+        }
+        reports = []
+        for app in apps:
+            if progress:
+                progress(app.name)
+            reports.append(
+                self.compare(
+                    app,
+                    rendered[app.name],
+                    snapshot=snapshots.get(app.cluster),
+                    tracked=tracked.get(app.cluster, {}).get(app.name, []),
+                )
+            )
+        stats = AuditStats(
+            requests={name: snap.requests for name, snap in snapshots.items()},
+            renders=self.renderer.stats.renders - renders_before,
+            render_cache_hits=self.renderer.stats.cache_hits - hits_before,
+            seconds=round(time.monotonic() - started, 3),
+        )
+        return AuditReport(
+            revision=checkout.revision if checkout.cacheable else checkout.head or "worktree",
+            generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            apps=tuple(reports),
+            stats=stats,
+        )
+
+    def compare(
+        self,
+        app: App,
+        rendered: RenderedApp,
+        *,
+        snapshot: ClusterSnapshot | None,
+        tracked: Iterable[Mapping[str, Any]],
+    ) -> AppReport:
+        """One app's report from its render and its cluster's snapshot (no IO)."""
+        base = AppReport(
+            name=app.name,
+            project=app.project,
+            cluster=app.cluster,
+            namespace=app.destination.namespace,
+            path=app.source.path,
+            revision=rendered.revision,
+            sync=SyncStatus.UNKNOWN,
+            notes=rendered.notes,
+        )
+        if rendered.error:
+            return replace(base, error=rendered.error)
+        if snapshot is None or snapshot.error:
+            reason = snapshot.error if snapshot else f"cluster {app.cluster} was not read"
+            return replace(base, error=reason)
+        desired = [_scoped(r, snapshot) for r in rendered.resources]
+        failures = sorted(
+            {f for r in desired if (f := snapshot.failure(r.key.group, r.key.kind)) is not None}
+        )
+        if failures:
+            return replace(base, error="; ".join(failures))
+        label_key = self.config.tracking.instance_label_key
+        desired = [
+            replace(
+                r,
+                body=with_tracking(r.body, snapshot.get(r.key), app=app.name, label_key=label_key),
+            )
+            for r in desired
+        ]
+        keys = {r.key for r in desired}
+        live = [obj for r in desired if (obj := snapshot.get(r.key)) is not None]
+        live += [obj for obj in tracked if ResourceKey.of(obj) not in keys]
+        drifts = diff_app(desired, live, options=self.diff_options(app, snapshot))
+        out_of_sync = any(d.status != ResourceStatus.SYNCED for d in drifts) or (
+            app.name in self.config.diff.strict_apps and any(d.unmanaged for d in drifts)
+        )
+        return replace(
+            base,
+            sync=SyncStatus.OUT_OF_SYNC if out_of_sync else SyncStatus.SYNCED,
+            resources=drifts,
+        )
+
+    def diff_options(self, app: App, snapshot: ClusterSnapshot) -> DiffOptions:
+        cfg = self.config.diff
+        options = DiffOptions(
+            ignore_differences=tuple(app.ignore_differences) + tuple(cfg.ignore_differences),
+            hpa_targets=hpa_targets(snapshot.objects.values()),
+            strict=app.name in cfg.strict_apps,
+            builtin_exceptions=cfg.builtin_exceptions,
+        )
+        if cfg.controller_managers:
+            options = replace(
+                options,
+                controller_managers=options.controller_managers
+                | frozenset(cfg.controller_managers),
+            )
+        return options
+
+
+def _scoped(resource: Resource, snapshot: ClusterSnapshot) -> Resource:
+    """A desired resource keyed as the cluster scopes it (a CRD the render did not know)."""
+    key = resource.key
+    if key.namespace and snapshot.cluster_scoped(key.group, key.kind):
+        return replace(resource, key=replace(key, namespace=""))
+    return resource
+
+
+def hpa_targets(objects: Iterable[Mapping[str, Any]]) -> frozenset[ResourceKey]:
+    """The objects whose `spec.replicas` an HPA in the cluster controls."""
+    targets = set()
+    for obj in objects:
+        if obj.get("kind") != "HorizontalPodAutoscaler":
+            continue
+        ref = (obj.get("spec") or {}).get("scaleTargetRef") or {}
+        group = str(ref.get("apiVersion") or "").rpartition("/")[0]
+        namespace = str((obj.get("metadata") or {}).get("namespace") or "")
+        targets.add(
+            ResourceKey(group, str(ref.get("kind") or ""), namespace, str(ref.get("name") or ""))
+        )
+    return frozenset(targets)

@@ -1,25 +1,31 @@
 """`gitops-auditor demo`: the newcomer's tour on embedded defaults (no cluster, no Redis).
 
-It turns the bundled example deployment repo into a real git repository in a temporary
-directory, discovers its apps as Argo CD would, renders every app and shows the desired
-manifests of one production overlay.
+Two simulated clusters (kubesim), the bundled example deployment repo as a real git
+repository, every app synced with the real kubectl as Argo CD would, an audit that finds
+nothing (no false drift), realistic drift made with kubectl, and the audit that finds it:
+each drifted field, who changed it and when.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import click
 
-from auditor.config import Config
-from auditor.errors import AppNotFound, AuditorError
-from auditor.pipeline import Pipeline
+from auditor.demo.drift import make_drift
+from auditor.demo.tour import demo_world, install_crds, sync_all
+from auditor.errors import AuditorError
+from auditor.model import SyncStatus
 from auditor.report.apps import apps_table
-from auditor.report.manifests import manifests_yaml, render_summary
-from auditor.sources.local import init_repo
+from auditor.report.audit.table import audit_table
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "k8s-deployments"
+
+
+def _title(text: str) -> None:
+    click.secho(f"\n== {text}", bold=True)
 
 
 @click.command("demo")
@@ -29,31 +35,44 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "k8s-deployments"
     default=EXAMPLE if EXAMPLE.is_dir() else None,
     help="Deployment repo to tour (default: the bundled examples/k8s-deployments).",
 )
-@click.option("--app", "app_name", default="my-api-production", show_default=True)
-def command(example: Path | None, app_name: str) -> None:
-    """Tour gitops-auditor on the example deployment repo."""
+def command(example: Path | None) -> None:
+    """Tour gitops-auditor on simulated clusters and the example deployment repo."""
     if example is None:
         raise AuditorError("the example repo was not found; pass --example DIR")
     with tempfile.TemporaryDirectory(prefix="gitops-auditor-demo-") as tmp:
-        repo_dir = Path(tmp) / "k8s-deployments"
-        sha = init_repo(example, repo_dir)
-        click.secho(f"== Example deployment repo at {repo_dir} (commit {sha[:12]})", bold=True)
-        pipeline = Pipeline.from_config(Config(), cache_dir=Path(tmp) / "cache")
-        checkout = pipeline.sources.checkout(str(repo_dir), "main")
-        discovery = pipeline.discover(checkout)
-        click.secho(f"\n== {len(discovery.apps)} apps discovered, no config needed", bold=True)
-        click.echo(apps_table(discovery))
-        for problem in discovery.problems:
-            click.echo(f"warning: {problem}", err=True)
-        renders = {app.name: pipeline.render(app, checkout) for app in discovery.apps}
-        click.secho("\n== Desired state of every app, rendered as Argo CD would", bold=True)
-        click.echo(render_summary(renders.values()))
-        if app_name not in renders:
-            raise AppNotFound(f"no app named {app_name!r} in the example repo")
-        rendered = renders[app_name]
-        if rendered.error:
-            raise AuditorError(f"app {app_name}: {rendered.error}")
-        click.secho(
-            f"\n== Desired state of {app_name}: {len(rendered.resources)} resources", bold=True
-        )
-        click.echo(manifests_yaml(rendered), nl=False)
+        with demo_world(example, Path(tmp)) as world:
+            _title("Simulated clusters (kubesim, a Kubernetes API simulator)")
+            for name, sim in world.fleet.sims.items():
+                click.echo(f"  {name:<12} {sim.url}")
+            _title(f"Example deployment repo, committed as {world.sha[:12]}")
+            click.echo(f"  {world.repo}")
+            _title(f"{len(world.discovery.apps)} apps discovered, as Argo CD would, no config")
+            click.echo(apps_table(world.discovery))
+
+            crds = install_crds(world)
+            deployed = sync_all(world)
+            _title(
+                f"Synced {len(deployed)} apps with kubectl apply --server-side "
+                f"(after {crds} CRDs), then audited"
+            )
+            clean = world.pipeline.audit(world.checkout, list(world.discovery.apps))
+            counts = Counter(str(a.sync) for a in clean.apps)
+            click.echo("  " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+            if counts.get(str(SyncStatus.SYNCED)) == len(clean.apps):
+                click.echo("  No false drift: server defaults and controller fields are not drift.")
+
+            _title("Someone fixes production by hand (the real kubectl)")
+            for step in make_drift(world.kubectl):
+                click.echo(f"  $ {step.command()}")
+                click.secho(f"      expect: {step.expect}", dim=True)
+
+            _title("gitops-auditor audit")
+            report = world.pipeline.audit(world.checkout, list(world.discovery.apps))
+            click.echo(audit_table(report, stats=True))
+    _title("Next")
+    click.echo("  gitops-auditor apps --repo examples/k8s-deployments")
+    click.echo("  gitops-auditor render --repo examples/k8s-deployments --app my-api-production")
+    click.echo("  gitops-auditor kubesim --port 6443 --kubeconfig-out /tmp/kubesim.kubeconfig")
+    click.echo(
+        "  KUBECONFIG=/tmp/kubesim.kubeconfig gitops-auditor audit --repo examples/k8s-deployments"
+    )

@@ -45,3 +45,39 @@ def tracked_by_app(
         if app and is_top_level(obj):
             by_app[app].append(obj)
     return dict(by_app)
+
+
+def with_tracking(
+    desired: Mapping[str, Any],
+    live: Mapping[str, Any] | None,
+    *,
+    app: str,
+    label_key: str = DEFAULT_INSTANCE_LABEL,
+) -> Mapping[str, Any]:
+    """The desired object as Argo CD compares it: with the tracking label and/or annotation
+    the live object uses, set for `app` (Argo CD writes them at sync; Git does not hold them).
+
+    A live object tracked by another app keeps showing that as drift."""
+    if live is None:
+        return desired
+    live_meta = live.get("metadata") or {}
+    uses_label = label_key in (live_meta.get("labels") or {})
+    uses_annotation = TRACKING_ANNOTATION in (live_meta.get("annotations") or {})
+    if not (uses_label or uses_annotation):
+        return desired
+    body = dict(desired)
+    meta = dict(body.get("metadata") or {})
+    if uses_label:
+        meta["labels"] = {**(meta.get("labels") or {}), label_key: app}
+    if uses_annotation:
+        group = str(desired.get("apiVersion") or "").rpartition("/")[0]
+        value = tracking_id(
+            app=app,
+            group=group,
+            kind=str(desired.get("kind") or ""),
+            namespace=str(meta.get("namespace") or ""),
+            name=str(meta.get("name") or ""),
+        )
+        meta["annotations"] = {**(meta.get("annotations") or {}), TRACKING_ANNOTATION: value}
+    body["metadata"] = meta
+    return body

@@ -12,11 +12,15 @@ def test_demo_tours_the_example_repo() -> None:
     proc = subprocess.run([str(exe), "demo"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "12 apps discovered, no config needed" in out
-    summary = out.split("rendered as Argo CD would")[1].split("== Desired state of")[0]
-    rows = {line.split()[0]: line for line in summary.strip().splitlines()[1:]}
-    assert len(rows) == 12
-    assert "1 PodDisruptionBudget" in rows["my-api-production"]
-    assert "4 Application, 3 ApplicationSet" in rows["root"]
-    assert "replicas: 5" in out and "myregistry.com/my-api:v1.4.2" in out
+    assert "15 apps discovered, as Argo CD would, no config" in out
+    assert "Synced 15 apps with kubectl apply --server-side" in out
+    assert "  15 Synced\n  No false drift" in out
+    audit = out.split("== gitops-auditor audit")[1]
+    rows = {line.split()[0]: line.split() for line in audit.strip().splitlines()[1:16]}
+    assert rows["billing"][3] == "OutOfSync"
+    assert rows["my-api-staging"][3] == "Synced"
+    assert "1 Missing, 1 Extra" in " ".join(rows["my-api-dev"])
+    assert "myregistry.com/my-api:v1.4.3-hotfix   kubectl-set" in audit
+    assert "metadata.labels.owner (unmanaged)" in audit
+    assert "API requests" in audit
     assert proc.stderr == ""

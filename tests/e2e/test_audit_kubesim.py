@@ -1,0 +1,171 @@
+"""The audit end to end, over HTTP against kubesim, with drift made by the real kubectl."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.demo.drift import make_drift
+from auditor.demo.tour import DemoWorld
+from auditor.kubesim.faults import Fault
+from auditor.model import AppReport, AuditReport, ResourceStatus, SyncStatus
+
+
+def audit(world: DemoWorld, *names: str) -> AuditReport:
+    apps = [a for a in world.discovery.apps if not names or a.name in names]
+    return world.pipeline.audit(world.checkout, apps)
+
+
+def app(report: AuditReport, name: str) -> AppReport:
+    return next(a for a in report.apps if a.name == name)
+
+
+def test_freshly_synced_apps_are_synced(world: DemoWorld) -> None:
+    report = audit(world)
+    assert len(report.apps) == 15
+    assert {a.name: str(a.sync) for a in report.apps if a.sync != SyncStatus.SYNCED} == {}
+    assert all(not d.unmanaged for a in report.apps for d in a.resources)
+
+
+def test_kubectl_drift_is_reported_field_by_field(world: DemoWorld) -> None:
+    make_drift(world.kubectl)
+    report = audit(world)
+    changes = {
+        (a.name, d.key.kind, c.path): (c.desired, c.live, c.manager)
+        for a in report.apps
+        for d in a.resources
+        for c in d.changes
+    }
+    assert changes == {
+        ("billing", "Deployment", "spec.replicas"): (2, 4, "kubectl"),
+        (
+            "my-api-production",
+            "Deployment",
+            "spec.template.spec.containers[name=my-api].image",
+        ): ("myregistry.com/my-api:v1.4.2", "myregistry.com/my-api:v1.4.3-hotfix", "kubectl-set"),
+        (
+            "another-service-dev",
+            "Deployment",
+            "spec.template.spec.containers[name=worker].env[name=WORKER_CONCURRENCY].value",
+        ): ("4", "16", "kubectl-edit"),
+    }
+    unmanaged = {
+        (a.name, u.path): (u.live, u.manager)
+        for a in report.apps
+        for d in a.resources
+        for u in d.unmanaged
+    }
+    assert unmanaged == {
+        ("my-api-staging", "metadata.labels.owner"): ("alice", "kubectl-label"),
+        (
+            "another-service-dev",
+            "spec.template.spec.containers[name=worker].env[name=DEBUG]",
+        ): ({"name": "DEBUG", "value": "true"}, "kubectl-edit"),
+    }
+    dev = app(report, "my-api-dev")
+    statuses = {(d.key.kind, d.key.name): d.status for d in dev.resources}
+    assert statuses[("Service", "my-api")] == ResourceStatus.MISSING
+    assert statuses[("ConfigMap", "debug-dump")] == ResourceStatus.EXTRA
+    extra = next(d for d in dev.resources if d.key.name == "debug-dump")
+    assert extra.requires_pruning
+    # Unmanaged changes alone do not make an app OutOfSync; drift does.
+    assert app(report, "my-api-staging").sync == SyncStatus.SYNCED
+    assert app(report, "billing").sync == SyncStatus.OUT_OF_SYNC
+    assert all(c.time for a in report.apps for d in a.resources for c in d.changes)
+
+
+def test_hpa_owned_replicas_are_not_drift(world: DemoWorld) -> None:
+    world.kubectl(
+        "patch", "deployment", "my-api", "-n", "production", "--subresource=scale",
+        "--type=merge", "-p", '{"spec":{"replicas":9}}',
+        "--field-manager=kube-controller-manager", context="production",
+    )  # fmt: skip
+    assert app(audit(world, "my-api-production"), "my-api-production").sync == SyncStatus.SYNCED
+    world.kubectl("scale", "deployment", "my-api", "-n", "production", "--replicas=3",
+                  context="production")  # fmt: skip
+    drifted = app(audit(world, "my-api-production"), "my-api-production")
+    assert [(c.path, c.live) for d in drifted.resources for c in d.changes] == [
+        ("spec.replicas", 3)
+    ]
+
+
+def test_secret_values_never_appear(world: DemoWorld) -> None:
+    world.kubectl(
+        "patch", "secret", "billing-db", "-n", "billing", "--type=merge",
+        "-p", '{"stringData":{"DATABASE_URL":"postgres://root:hunter2@evil/db"}}',
+        context="production",
+    )  # fmt: skip
+    report = audit(world, "billing")
+    secret = next(d for d in app(report, "billing").resources if d.key.kind == "Secret")
+    assert secret.status == ResourceStatus.OUT_OF_SYNC
+    text = repr(report)
+    assert "hunter2" not in text and "example-only" not in text
+    assert "<secret sha256:" in secret.changes[0].live
+
+
+def test_unreachable_cluster_makes_its_apps_unknown(world: DemoWorld) -> None:
+    world.fleet.sims["production"].stop()
+    report = audit(world)
+    production = [a for a in report.apps if a.cluster == "production"]
+    assert production and all(a.sync == SyncStatus.UNKNOWN for a in production)
+    assert all("unreachable" in (a.error or "") for a in production)
+    assert all(not a.resources for a in production)  # never Missing
+    others = [a for a in report.apps if a.cluster != "production"]
+    assert all(a.sync == SyncStatus.SYNCED for a in others)
+
+
+def test_cluster_stopped_mid_audit_gives_unknown_never_missing(world: DemoWorld) -> None:
+    sim = world.fleet.sims["production"]
+    # Let discovery and the first lists through, then the server goes away.
+    sim.faults.add(Fault(latency=0.2, path=r"/apis/apps/v1/deployments", times=None))
+    import threading
+
+    threading.Timer(0.1, sim.stop).start()
+    report = audit(world)
+    for a in report.apps:
+        if a.cluster == "production":
+            assert a.sync == SyncStatus.UNKNOWN, a
+            assert not any(d.status == ResourceStatus.MISSING for d in a.resources)
+
+
+def test_forbidden_list_names_verb_and_resource(world: DemoWorld) -> None:
+    world.fleet.sims["production"].faults.add(
+        Fault(status=403, path=r"^/api/v1/secrets$", times=None)
+    )
+    report = audit(world)
+    billing = app(report, "billing")
+    assert billing.sync == SyncStatus.UNKNOWN
+    assert billing.error is not None and "forbidden to list secrets" in billing.error
+    assert app(report, "my-api-production").sync == SyncStatus.SYNCED  # no Secret in it
+
+
+def test_requests_grow_with_types_not_apps_or_objects(world: DemoWorld) -> None:
+    first = audit(world, "my-api-dev").stats.requests["in-cluster"]
+    one = audit(world, "my-api-dev").stats.requests["in-cluster"]
+    everything = audit(world).stats.requests["in-cluster"]
+    assert first == one + 2  # /api and /apis, once: discovery is cached afterwards
+    objects = [
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": f"cm-{i}", "namespace": "dev"},
+        }
+        for i in range(1200)
+    ]
+    from auditor.demo.deploy import apply_objects
+
+    apply_objects(world.kubectl, objects, context="in-cluster")
+    after = audit(world).stats.requests["in-cluster"]
+    # One LIST per type, whatever the number of apps; a page more per 500 objects.
+    assert everything == one
+    assert after == everything + 2
+
+
+@pytest.mark.parametrize("label_key", ["app.kubernetes.io/instance"])
+def test_tracked_extra_without_owner_only(world: DemoWorld, label_key: str) -> None:
+    world.kubectl("create", "configmap", "orphan", "-n", "staging", context="in-cluster")
+    world.kubectl("label", "configmap", "orphan", "-n", "staging", f"{label_key}=my-api-staging",
+                  context="in-cluster")  # fmt: skip
+    staging = app(audit(world, "my-api-staging"), "my-api-staging")
+    assert [(d.key.name, d.status) for d in staging.resources if d.status != "Synced"] == [
+        ("orphan", ResourceStatus.EXTRA)
+    ]
