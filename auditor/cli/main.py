@@ -46,9 +46,17 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from auditor.cli import apps_cmd, demo_cmd, kubesim_cmd, render_cmd
+    from auditor.cli import (
+        apps_cmd,
+        audit_cmd,
+        check_cmd,
+        demo_cmd,
+        diff_cmd,
+        kubesim_cmd,
+        render_cmd,
+    )
 
-    for module in (apps_cmd, render_cmd, demo_cmd, kubesim_cmd):
+    for module in (apps_cmd, render_cmd, diff_cmd, audit_cmd, demo_cmd, kubesim_cmd, check_cmd):
         cli.add_command(module.command)
 
 

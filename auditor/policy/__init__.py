@@ -1,0 +1,63 @@
+"""Policies on desired state: Rego v1 (conftest conventions) evaluated per resource.
+
+`load_policy_set` reads the built-in library and user directories, `build_engine` makes
+the configured engine (embedded regopy, or an OPA server), `PolicyRunner` evaluates apps
+with caching and a process pool. No git, no cluster client here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from auditor.config import PolicyConfig
+from auditor.policy.cache import ResultCache
+from auditor.policy.engine import PolicyEngine, RawOutcome
+from auditor.policy.errors import PolicyEngineError, PolicyError, PolicyLoadError
+from auditor.policy.library import PolicySet, load_policy_set
+from auditor.policy.pool import WorkerPool
+from auditor.policy.rego import RegoPolicyEngine
+from auditor.policy.runner import PolicyResult, PolicyRunner, PolicyTarget
+
+
+def build_engine(policies: PolicySet, *, config: PolicyConfig) -> PolicyEngine:
+    """The engine `policy.engine` names; loading errors surface here, before any run."""
+    if config.engine == "opa":
+        from auditor.policy.opa_server import OpaServerPolicyEngine
+
+        if not config.opa_url:
+            raise PolicyEngineError("policy.engine is 'opa' but policy.opa_url is not set")
+        return OpaServerPolicyEngine(policies, url=config.opa_url, token=config.opa_token)
+    return RegoPolicyEngine(policies)
+
+
+def build_runner(
+    policies: PolicySet, *, config: PolicyConfig, cache_dir: Path | None, workers: int | None = None
+) -> PolicyRunner:
+    """A runner with the configured engine, a disk cache, and a pool for the embedded one."""
+    engine = build_engine(policies, config=config)
+    pool = WorkerPool(policies=policies, workers=workers) if config.engine == "regopy" else None
+    return PolicyRunner(
+        policies=policies,
+        engine=engine,
+        cache=ResultCache(cache_dir),
+        pool=pool,
+    )
+
+
+__all__ = [
+    "PolicyEngine",
+    "PolicyEngineError",
+    "PolicyError",
+    "PolicyLoadError",
+    "PolicyResult",
+    "PolicyRunner",
+    "PolicySet",
+    "PolicyTarget",
+    "RawOutcome",
+    "RegoPolicyEngine",
+    "ResultCache",
+    "WorkerPool",
+    "build_engine",
+    "build_runner",
+    "load_policy_set",
+]

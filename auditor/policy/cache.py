@@ -1,0 +1,97 @@
+"""Results cache: raw outcomes keyed by (resource content hash, policy set hash, scope,
+app context hash), in memory and on disk, so an unchanged resource is evaluated once.
+
+On disk, one JSON file per (policy set, scope, context) holds the outcomes of every
+resource seen with it: a warm run reads a few files instead of one per resource.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from auditor.policy.engine import RawOutcome
+
+
+def content_hash(value: Any) -> str:
+    """A stable hash of a JSON-like value (rendered manifests keep their key order)."""
+    text = json.dumps(value, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def context_hash(context: Mapping[str, Any]) -> str:
+    text = json.dumps(context, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+class ResultCache:
+    """Outcomes per shelf (policy set + scope + context), then per resource hash."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory
+        self._shelves: dict[str, dict[str, RawOutcome]] = {}
+        self._dirty: set[str] = set()
+
+    @staticmethod
+    def shelf(*, policies: str, scope: str, context: str) -> str:
+        return f"{policies[:24]}-{scope}-{context[:24]}"
+
+    def get(self, shelf: str, resource: str) -> RawOutcome | None:
+        return self._load(shelf).get(resource)
+
+    def put(self, shelf: str, resource: str, outcome: RawOutcome) -> None:
+        self._load(shelf)[resource] = outcome
+        self._dirty.add(shelf)
+
+    def flush(self) -> None:
+        """Write changed shelves to disk (atomically; a failure only loses the cache)."""
+        if self.directory is None:
+            self._dirty.clear()
+            return
+        for shelf in sorted(self._dirty):
+            entries = {k: _dump(v) for k, v in self._shelves[shelf].items()}
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".shelf-")
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    json.dump(entries, handle, separators=(",", ":"))
+                os.replace(tmp, self.directory / f"{shelf}.json")
+            except OSError:
+                continue
+        self._dirty.clear()
+
+    def _load(self, shelf: str) -> dict[str, RawOutcome]:
+        entries = self._shelves.get(shelf)
+        if entries is not None:
+            return entries
+        entries = {}
+        if self.directory is not None:
+            file = self.directory / f"{shelf}.json"
+            try:
+                raw = json.loads(file.read_text(encoding="utf-8"))
+                entries = {k: _load_outcome(v) for k, v in raw.items()}
+            except (OSError, ValueError, TypeError, AttributeError):
+                entries = {}
+        self._shelves[shelf] = entries
+        return entries
+
+
+def _dump(outcome: RawOutcome) -> dict[str, Any]:
+    return {
+        "values": {k: list(v) for k, v in outcome.values.items()},
+        "exceptions": {k: list(v) for k, v in outcome.exceptions.items()},
+        "errors": dict(outcome.errors),
+    }
+
+
+def _load_outcome(raw: Mapping[str, Any]) -> RawOutcome:
+    return RawOutcome(
+        values={k: tuple(v) for k, v in raw["values"].items()},
+        exceptions={k: tuple(v) for k, v in raw["exceptions"].items()},
+        errors=dict(raw["errors"]),
+    )

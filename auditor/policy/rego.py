@@ -1,0 +1,259 @@
+"""`RegoPolicyEngine`: the embedded engine (regopy, in-process, no server, no network).
+
+Compiles a bundle once (per app context for `app`/`cross` scopes, the app context being
+base data), then runs one compiled query per resource. Builtin errors are strict; a rule
+that fails at runtime is re-run alone so the error names that rule and the others count.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import regopy
+import regopy.rego_shared as rs
+
+from auditor.policy.engine import RawOutcome, exception_names, flatten
+from auditor.policy.errors import PolicyLoadError
+from auditor.policy.library import PolicySet
+from auditor.policy.parse import PolicyModule
+from auditor.policy.shim import (
+    EXCEPTION_PREFIX,
+    SHIM_PACKAGE,
+    SHIM_PATH,
+    context_data,
+    non_empty_scopes,
+    rule_ref,
+    scope_rules,
+    shim_source,
+)
+
+_SYNTAX = re.compile(
+    r"\(error \d+:(?P<file>[^|]*)\|(?P<offset>\d+)\|\d+\s*\(errormsg \d+:(?P<msg>[^\n]*?)\)\s*$",
+    re.MULTILINE,
+)
+_ERRMSG = re.compile(r"\(errormsg \d+:(?P<msg>[^\n]*?)\)\s*$", re.MULTILINE)
+_NOT_FOUND = re.compile(r"Function not found: (?P<name>[\w.]+)")
+
+
+@contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """rego-cpp prints parse errors on fd 1; keep them off the user's terminal."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+class RegoPolicyEngine:
+    """The policies of a `PolicySet`, compiled with regopy."""
+
+    def __init__(self, policies: PolicySet) -> None:
+        self.policies = policies
+        self._shim = shim_source(policies)
+        self._rules = scope_rules(policies)
+        self._entrypoints = [f"{SHIM_PACKAGE}/{s}" for s in non_empty_scopes(policies)]
+        self._bundles: dict[str, Any] = {}
+        self._resource_bundle = self._build({}, probe=True)
+        # Per-app bundles hold only what the app/cross scopes need: smaller, faster builds.
+        self._app_modules = policies.modules_for(("app", "cross"))
+        self._app_entrypoints = [
+            f"{SHIM_PACKAGE}/{s}" for s in non_empty_scopes(policies) if s != "resource"
+        ]
+
+    def close(self) -> None:
+        self._bundles.clear()
+
+    def evaluate(
+        self,
+        *,
+        scope: str,
+        context: Mapping[str, Any],
+        resources: Sequence[Mapping[str, Any]],
+    ) -> list[RawOutcome]:
+        if not self._rules[scope]:
+            return [RawOutcome() for _ in resources]
+        bundle = self._resource_bundle if scope == "resource" else self._bundle_for(context)
+        runner = _interpreter()
+        out: list[RawOutcome] = []
+        entrypoint = f"{SHIM_PACKAGE}/{scope}"
+        for resource in resources:
+            runner.set_input(regopy.Input(resource))
+            ok, value = _run(runner, bundle=bundle, entrypoint=entrypoint)
+            if ok:
+                out.append(_outcome(value))
+            else:
+                out.append(self._isolate(scope=scope, context=context, resource=resource))
+        return out
+
+    def _bundle_for(self, context: Mapping[str, Any]) -> Any:
+        key = json.dumps(context, sort_keys=True, default=str)
+        bundle = self._bundles.get(key)
+        if bundle is None:
+            if len(self._bundles) > 64:
+                self._bundles.clear()
+            bundle = self._bundles[key] = self._build(
+                context, probe=False, modules=self._app_modules, entrypoints=self._app_entrypoints
+            )
+        return bundle
+
+    def _build(
+        self,
+        context: Mapping[str, Any],
+        *,
+        probe: bool,
+        modules: Sequence[PolicyModule] | None = None,
+        entrypoints: Sequence[str] | None = None,
+    ) -> Any:
+        builder = _interpreter()
+        with quiet_stdout():
+            for module in self.policies.modules if modules is None else modules:
+                try:
+                    builder.add_module(module.path, module.source)
+                except regopy.RegoError as exc:
+                    raise _load_error(str(exc), self.policies, default=module.path) from exc
+            builder.add_module(SHIM_PATH, self._shim)
+            builder.add_data(context_data(self.policies.data, context))
+            try:
+                bundle = builder.build(None, list(entrypoints or self._entrypoints))
+            except regopy.RegoError as exc:
+                raise _load_error(str(exc), self.policies, default="policies") from exc
+        if probe:
+            self._probe(bundle)
+        return bundle
+
+    def _probe(self, bundle: Any) -> None:
+        """Compile errors rego-cpp only reports at query time (unknown functions)."""
+        runner = _interpreter()
+        runner.set_input(regopy.Input({}))
+        for entrypoint in self._entrypoints:
+            ok, value = _run(runner, bundle=bundle, entrypoint=entrypoint)
+            if not ok and isinstance(value, str) and value.startswith("(error"):
+                raise _load_error(value, self.policies, default="policies")
+
+    def _isolate(
+        self, *, scope: str, context: Mapping[str, Any], resource: Mapping[str, Any]
+    ) -> RawOutcome:
+        """Slow path after a failed query: each rule alone, errors kept per rule."""
+        interp = _interpreter()
+        with quiet_stdout():
+            for module in self.policies.modules:
+                interp.add_module(module.path, module.source)
+            interp.add_data(context_data(self.policies.data, context))
+        interp.set_input(regopy.Input(resource))
+        values: dict[str, tuple[Any, ...]] = {}
+        exceptions: dict[str, tuple[str, ...]] = {}
+        errors: dict[str, str] = {}
+        for key in self._rules[scope]:
+            package, _, rule = key.removeprefix(EXCEPTION_PREFIX).partition("/")
+            ref = rule_ref(package, rule or "exception")
+            ok, raw = _run(interp, query=f"[v | v := {ref}]")
+            if not ok:
+                errors[key.removeprefix(EXCEPTION_PREFIX)] = str(raw)
+                continue
+            value = flatten(raw)
+            if key.startswith(EXCEPTION_PREFIX):
+                exceptions[package] = exception_names(value)
+            else:
+                values[key] = value
+        return RawOutcome(values=values, exceptions=exceptions, errors=errors)
+
+
+def _interpreter() -> Any:
+    interp = regopy.Interpreter()
+    interp.strict_built_in_errors = True
+    interp.log_level = regopy.LogLevel.NONE
+    return interp
+
+
+def _run(
+    interp: Any, *, bundle: Any = None, entrypoint: str = "", query: str = ""
+) -> tuple[bool, Any]:
+    """(True, first expression's value) or (False, error message), at the C API level:
+    regopy's `Output` raises on the error text rego-cpp returns for some compile errors."""
+    if bundle is not None:
+        impl = rs.rego_bundle_query_entrypoint(interp._impl, bundle._impl, entrypoint)
+    else:
+        impl = rs.rego_query(interp._impl, query)
+    try:
+        if not rs.rego_output_ok(impl):
+            return False, _node_error(rs.rego_output_node(impl))
+        text = rs.rego_output_string(impl)
+        if text.startswith("(error"):
+            return False, text
+        if text == "undefined":
+            return True, None
+        parsed = json.loads(text)
+        first = parsed[0] if isinstance(parsed, list) else parsed
+        expressions = first.get("expressions") or [None]
+        return True, expressions[0]
+    finally:
+        rs.rego_free_output(impl)
+
+
+def _outcome(value: Mapping[str, Any]) -> RawOutcome:
+    values: dict[str, tuple[Any, ...]] = {}
+    exceptions: dict[str, tuple[str, ...]] = {}
+    for key, raw in (value or {}).items():
+        if key.startswith(EXCEPTION_PREFIX):
+            exceptions[key.removeprefix(EXCEPTION_PREFIX)] = exception_names(flatten(raw))
+        else:
+            values[key] = flatten(raw)
+    return RawOutcome(values=values, exceptions=exceptions)
+
+
+def _node_error(node: Any) -> str:
+    """The message of a runtime error: rego-cpp returns it as a tree of nodes whose
+    leaves are the message, the offending term and the error code."""
+    leaves: list[str] = []
+
+    def walk(current: Any) -> None:
+        try:
+            value = rs.rego_node_value(current)
+        except regopy.RegoError:
+            value = ""
+        if value:
+            leaves.append(value)
+        for index in range(rs.rego_node_size(current)):
+            walk(rs.rego_node_get(current, index))
+
+    walk(node)
+    if not leaves:
+        return "policy evaluation failed"
+    code = leaves[-1] if leaves[-1].endswith("_error") else ""
+    return f"{leaves[0]} ({code})" if code and code != leaves[0] else leaves[0]
+
+
+def _load_error(text: str, policies: PolicySet, *, default: str) -> PolicyLoadError:
+    """A typed load error naming the file and line regopy points at."""
+    sources = {m.path: m.source for m in policies.modules}
+    match = _SYNTAX.search(text)
+    if match and match.group("file") in sources:
+        source = sources[match.group("file")]
+        line = source[: int(match.group("offset"))].count("\n") + 1
+        return PolicyLoadError(match.group("msg"), path=match.group("file"), line=line)
+    msg_match = _ERRMSG.search(text)
+    message = msg_match.group("msg") if msg_match else text.strip().splitlines()[0]
+    missing = _NOT_FOUND.search(message)
+    if missing:
+        needle = re.compile(rf"\b{re.escape(missing.group('name'))}\s*\(")
+        for path, source in sources.items():
+            for number, line_text in enumerate(source.splitlines(), start=1):
+                if needle.search(line_text.split("#", 1)[0]):
+                    return PolicyLoadError(message, path=path, line=number)
+    return PolicyLoadError(message, path=default)

@@ -1,0 +1,196 @@
+"""Evaluating the policies of many apps: cache lookups, batching per scope, an optional
+process pool, then pure result handling (violations, exceptions, waivers).
+
+`PolicyRunner.run` is what the pipeline and the commands call; engines stay behind the
+`PolicyEngine` port and only ever see raw Kubernetes objects and the app context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from auditor.model import Resource, Violation
+from auditor.policy.cache import ResultCache, content_hash, context_hash
+from auditor.policy.engine import PolicyEngine, RawOutcome
+from auditor.policy.library import SCOPES, PolicySet
+from auditor.policy.pool import WorkerPool
+from auditor.policy.results import policy_ids, to_violations
+from auditor.policy.waivers import apply_waivers
+
+
+@dataclass(frozen=True)
+class PolicyTarget:
+    """One app to evaluate: `context` becomes `data.auditor.app`."""
+
+    app: str
+    context: Mapping[str, Any]
+    resources: tuple[Resource, ...]
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    """The violations of one app, with notes (skipped documents) and counters."""
+
+    app: str
+    violations: tuple[Violation, ...] = ()
+    notes: tuple[str, ...] = ()
+    evaluated: int = 0
+    cached: int = 0
+    stats: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Task:
+    scope: str
+    context: Mapping[str, Any]
+    shelf: str
+    items: tuple[tuple[int, int, str], ...]  # (target index, resource index, resource hash)
+
+
+class PolicyRunner:
+    """Evaluates targets with an engine (and, for big batches, a pool of engines)."""
+
+    def __init__(
+        self,
+        *,
+        policies: PolicySet,
+        engine: PolicyEngine,
+        cache: ResultCache | None = None,
+        pool: WorkerPool | None = None,
+    ) -> None:
+        self.policies = policies
+        self.engine = engine
+        self.cache = cache or ResultCache()
+        self.pool = pool
+        self._digest = policies.digest
+        self._ids = policy_ids(policies)
+
+    def run(self, targets: Sequence[PolicyTarget], *, today: date) -> list[PolicyResult]:
+        """Evaluate every target; results are in the order of `targets`."""
+        kept: list[list[Resource]] = []
+        notes: list[list[str]] = []
+        for target in targets:
+            good, skipped = _kubernetes_only(target.resources)
+            kept.append(good)
+            notes.append(skipped)
+        outcomes: dict[tuple[int, int, str], RawOutcome] = {}
+        tasks: list[_Task] = []
+        cached = [0] * len(targets)
+        for t_index, target in enumerate(targets):
+            hashes = [content_hash(r.body) for r in kept[t_index]]
+            full = _context("cross", target=target, resources=kept[t_index])
+            for scope in SCOPES:
+                # The cache key holds only what the scope reads (the app's resources by
+                # their hashes); the engine gets the whole context so app and cross scopes
+                # share one compiled bundle per app.
+                keyed = _context(scope, target=target, resources=())
+                if scope == "cross":
+                    keyed = {**keyed, "resources": hashes}
+                shelf = self.cache.shelf(
+                    policies=self._digest, scope=scope, context=context_hash(keyed)
+                )
+                context = {} if scope == "resource" else full
+                missing: list[tuple[int, int, str]] = []
+                for r_index, digest in enumerate(hashes):
+                    hit = self.cache.get(shelf, digest)
+                    if hit is None:
+                        missing.append((t_index, r_index, digest))
+                    else:
+                        outcomes[(t_index, r_index, scope)] = hit
+                        cached[t_index] += 1
+                if missing:
+                    tasks.append(_Task(scope, context, shelf, tuple(missing)))
+        for task, results in zip(tasks, self._execute(tasks, kept), strict=True):
+            for (t_index, r_index, digest), outcome in zip(task.items, results, strict=True):
+                outcomes[(t_index, r_index, task.scope)] = outcome
+                if not outcome.errors:
+                    self.cache.put(task.shelf, digest, outcome)
+        self.cache.flush()
+        return [
+            self._result(
+                target,
+                resources=kept[i],
+                outcomes=outcomes,
+                index=i,
+                notes=notes[i],
+                cached=cached[i],
+                today=today,
+            )
+            for i, target in enumerate(targets)
+        ]
+
+    def _execute(
+        self, tasks: Sequence[_Task], kept: Sequence[Sequence[Resource]]
+    ) -> list[list[RawOutcome]]:
+        jobs = [
+            (task.scope, task.context, [kept[t][r].body for t, r, _ in task.items])
+            for task in tasks
+        ]
+        if self.pool is not None and sum(len(j[2]) for j in jobs) >= self.pool.threshold:
+            return self.pool.evaluate(jobs)
+        return [
+            self.engine.evaluate(scope=scope, context=context, resources=bodies)
+            for scope, context, bodies in jobs
+        ]
+
+    def _result(
+        self,
+        target: PolicyTarget,
+        *,
+        resources: Sequence[Resource],
+        outcomes: Mapping[tuple[int, int, str], RawOutcome],
+        index: int,
+        notes: Sequence[str],
+        cached: int,
+        today: date,
+    ) -> PolicyResult:
+        violations: list[Violation] = []
+        for r_index, resource in enumerate(resources):
+            found: list[Violation] = []
+            for scope in SCOPES:
+                outcome = outcomes.get((index, r_index, scope))
+                if outcome is not None:
+                    found.extend(
+                        to_violations(
+                            outcome,
+                            policies=self.policies,
+                            resource=resource,
+                            app=target.app,
+                            ids=self._ids,
+                        )
+                    )
+            violations.extend(apply_waivers(found, resource=resource, app=target.app, today=today))
+        total = len(resources) * len(SCOPES)
+        return PolicyResult(
+            app=target.app,
+            violations=tuple(violations),
+            notes=tuple(notes),
+            evaluated=total - cached,
+            cached=cached,
+        )
+
+
+def _context(
+    scope: str, *, target: PolicyTarget, resources: Sequence[Resource]
+) -> Mapping[str, Any]:
+    if scope == "resource":
+        return {}
+    if scope == "app":
+        return {"app": dict(target.context)}
+    return {"app": dict(target.context), "resources": [r.body for r in resources]}
+
+
+def _kubernetes_only(resources: Sequence[Resource]) -> tuple[list[Resource], list[str]]:
+    good: list[Resource] = []
+    notes: list[str] = []
+    for resource in resources:
+        body = resource.body
+        if isinstance(body, Mapping) and body.get("apiVersion") and body.get("kind"):
+            good.append(resource)
+            continue
+        where = f"{resource.source.path}:{resource.source.line}" if resource.source else "?"
+        notes.append(f"skipped a document that is not a Kubernetes object ({where})")
+    return good, notes

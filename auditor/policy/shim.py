@@ -1,0 +1,60 @@
+"""The evaluation module every engine queries: one rule per scope that collects, for the
+input resource, the values of every decision rule and `exception` rule of that scope.
+
+One query per resource and scope keeps regopy's per-query overhead out of the loop, and
+gives the OPA server the same query (`POST /v1/data/gitops_auditor_eval/<scope>`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from auditor.policy.library import SCOPES, PolicySet
+
+SHIM_PACKAGE = "gitops_auditor_eval"
+SHIM_PATH = "gitops_auditor_eval.rego"
+EXCEPTION_PREFIX = "exception:"
+
+
+def rule_ref(package: str, rule: str) -> str:
+    """`data.<package>.<rule>`, quoting path segments Rego would not read as names."""
+    parts = [*package.split("."), rule]
+    ref = "data"
+    for part in parts:
+        ref += f".{part}" if part.isidentifier() else f'["{part}"]'
+    return ref
+
+
+def scope_rules(policies: PolicySet) -> dict[str, dict[str, str]]:
+    """Scope -> {result key -> Rego reference} for the decision and exception rules."""
+    scopes = policies.scopes()
+    out: dict[str, dict[str, str]] = {scope: {} for scope in SCOPES}
+    for package in policies.decision_packages():
+        entries = out[scopes[package]]
+        for rule in policies.rules_of(package):
+            entries[f"{package}/{rule}"] = rule_ref(package, rule)
+        if policies.has_exceptions(package):
+            entries[f"{EXCEPTION_PREFIX}{package}"] = rule_ref(package, "exception")
+    return out
+
+
+def shim_source(policies: PolicySet) -> str:
+    """The Rego source of the evaluation module."""
+    lines = [f"package {SHIM_PACKAGE}", "", "import rego.v1", ""]
+    for scope, entries in scope_rules(policies).items():
+        lines.append(f"{scope} := {{")
+        lines.extend(f'\t"{key}": [v | v := {ref}],' for key, ref in entries.items())
+        lines.append("}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def non_empty_scopes(policies: PolicySet) -> list[str]:
+    return [scope for scope, entries in scope_rules(policies).items() if entries]
+
+
+def context_data(base: Mapping[str, object], context: Mapping[str, object]) -> dict[str, object]:
+    """The data document of an evaluation: config data plus `auditor` (the app context)."""
+    data = dict(base)
+    data["auditor"] = dict(context)
+    return data

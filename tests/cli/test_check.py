@@ -1,0 +1,155 @@
+"""`gitops-auditor check` end to end on real git repositories: the example repo fails
+with the planted violations, a clean repo passes, base..head checks only what changed,
+bad policies exit 2 naming file and line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from auditor.sources.local import commit_all, init_repo
+from tests.cli.conftest import Invoke
+
+CLEAN_APP = {
+    "apiVersion": "argoproj.io/v1alpha1",
+    "kind": "Application",
+    "metadata": {"name": "web", "namespace": "argocd"},
+    "spec": {
+        "project": "platform",
+        "source": {"repoURL": "https://git.example.com/deploy.git", "path": "apps/web"},
+        "destination": {"server": "https://kubernetes.default.svc", "namespace": "web"},
+    },
+}
+
+CONTAINER = {
+    "name": "web",
+    "image": "registry.example.com/web:1.2.3",
+    "resources": {
+        "requests": {"cpu": "100m", "memory": "64Mi"},
+        "limits": {"cpu": "1", "memory": "128Mi"},
+    },
+    "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8080}},
+    "readinessProbe": {"httpGet": {"path": "/readyz", "port": 8080}},
+    "securityContext": {
+        "runAsNonRoot": True,
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+    },
+}
+
+
+def clean_repo(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    (src / "argocd").mkdir(parents=True)
+    (src / "apps" / "web").mkdir(parents=True)
+    (src / "argocd" / "web.yaml").write_text(yaml.safe_dump(CLEAN_APP))
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "labels": {"app": "web"}},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [CONTAINER]},
+            },
+        },
+    }
+    (src / "apps" / "web" / "deployment.yaml").write_text(yaml.safe_dump(deployment))
+    repo = tmp_path / "repo"
+    init_repo(src, repo)
+    return repo
+
+
+def test_example_repo_fails_with_planted_violations(invoke: Invoke, example_repo: Path) -> None:
+    result = invoke("check", "--repo", str(example_repo), "-o", "json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    found = {
+        (app["name"], v["policy"], v["severity"], v["waived"])
+        for app in report["apps"]
+        for v in app["violations"]
+    }
+    assert ("another-service-dev", "images/no-latest", "deny", False) in found
+    assert ("another-service-dev", "probes/liveness", "deny", False) in found
+    assert ("billing", "security/run-as-non-root", "deny", False) in found
+    assert ("billing", "resources/cpu-limit", "warn", False) in found
+    assert ("root", "argocd/automated-sync", "deny", False) in found
+    assert ("another-service-dev", "security/read-only-root-filesystem", "warn", True) in found
+    assert not any(
+        a["name"].startswith("my-api") and v["severity"] == "deny"
+        for a in report["apps"]
+        for v in a["violations"]
+    )
+    assert len(report["apps"]) == 12
+
+
+def test_clean_repo_passes(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("check", "--repo", str(clean_repo(tmp_path)))
+    assert result.exit_code == 0, result.output
+    assert "0 deny" in result.output and ": pass" in result.output
+
+
+def test_base_head_checks_changed_apps_with_diff(invoke: Invoke, example_repo: Path) -> None:
+    deployment = example_repo / "apps" / "billing" / "deployment.yaml"
+    deployment.write_text(deployment.read_text().replace("billing:3.0.1", "billing:latest"))
+    secret = example_repo / "apps" / "billing" / "secret.yaml"
+    secret.write_text(secret.read_text().replace("example-only", "changed-secret"))
+    commit_all(example_repo, message="billing: latest")
+    result = invoke(
+        "check", "--repo", str(example_repo), "--base", "HEAD~1", "--head", "HEAD", "-o", "json"
+    )
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    assert [a["name"] for a in report["apps"]] == ["billing"]
+    diff = report["apps"][0]["diff"]
+    assert "+        image: myregistry.com/billing:latest" in diff
+    assert "changed-secret" not in diff and "example-only" not in diff
+    assert any(v["policy"] == "images/no-latest" for v in report["apps"][0]["violations"])
+
+
+def test_unchanged_head_checks_nothing(invoke: Invoke, example_repo: Path) -> None:
+    result = invoke("check", "--repo", str(example_repo), "--base", "HEAD", "--head", "HEAD")
+    assert result.exit_code == 0, result.output
+    assert "0 app(s)" in result.output
+
+
+def test_rego_syntax_error_exits_2_naming_file_and_line(
+    invoke: Invoke, tmp_path: Path, example_repo: Path
+) -> None:
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "broken.rego").write_text(
+        "package team\n\nimport rego.v1\n\ndeny contains msg if {\n"
+    )
+    result = invoke("check", "--repo", str(example_repo), "--policy", str(policies))
+    assert result.exit_code == 2
+    assert f"{policies / 'broken.rego'}:5:" in result.output
+    assert "DENY" not in result.output
+
+
+def test_v0_policy_exits_2(invoke: Invoke, tmp_path: Path, example_repo: Path) -> None:
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "old.rego").write_text('package main\n\ndeny[msg] {\n  msg := "x"\n}\n')
+    result = invoke("check", "--repo", str(example_repo), "--policy", str(policies))
+    assert result.exit_code == 2
+    assert "old.rego:3: Rego v0 syntax" in result.output
+
+
+def test_user_policy_and_config_data(invoke: Invoke, tmp_path: Path) -> None:
+    repo = clean_repo(tmp_path)
+    config = tmp_path / "gitops-auditor.yaml"
+    config.write_text(
+        yaml.safe_dump({"policy": {"data": {"allowed_registries": ["ghcr.io/acme"]}}})
+    )
+    result = invoke("check", "--repo", str(repo), "--config", str(config), "-o", "github")
+    assert result.exit_code == 1, result.output
+    assert (
+        "::error file=apps/web/deployment.yaml,line=1,title=images/allowed-registries (web)::"
+        in result.output
+    )

@@ -1,0 +1,74 @@
+"""Every output format of `check`, from one report: they parse and say the same thing."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+from auditor.report.policy import CheckedApp, CheckReport, render_check
+from auditor.report.policy.markdown import render_markdown
+from tests.report.policy.conftest import violation
+
+
+def test_exit_code_and_text(report: CheckReport) -> None:
+    assert report.exit_code == 2  # an app failed to render
+    [text] = render_check(report, fmt="text")
+    assert "DENY   images/no-latest" in text and "WAIVED security/host-path" in text
+    assert "apps/web/deployment.yaml:7" in text and "kustomize build failed" in text
+    assert "\x1b[" not in text
+    assert "\x1b[31m" in render_check(report, fmt="text", color=True)[0]
+
+
+def test_exit_codes_without_error() -> None:
+    warn_only = CheckReport(apps=(CheckedApp(name="a", violations=(violation("x", "warn"),)),))
+    assert warn_only.exit_code == 0
+    waived = CheckReport(
+        apps=(CheckedApp(name="a", violations=(violation("x", "deny", waived=True),)),)
+    )
+    assert waived.exit_code == 0
+    deny = CheckReport(apps=(CheckedApp(name="a", violations=(violation("x", "deny"),)),))
+    assert deny.exit_code == 1
+
+
+def test_json(report: CheckReport) -> None:
+    data = json.loads(render_check(report, fmt="json")[0])
+    assert data["result"] == "error" and data["summary"]["deny"] == 1
+    first = data["apps"][0]["violations"][0]
+    assert first["resource"] == {
+        "group": "apps",
+        "kind": "Deployment",
+        "namespace": "dev",
+        "name": "web",
+    }
+    assert first["source"] == {"path": "apps/web/deployment.yaml", "line": 7}
+
+
+def test_junit_parses_one_testcase_per_app_and_policy(report: CheckReport) -> None:
+    root = ET.fromstring(render_check(report, fmt="junit")[0].split("\n", 1)[1])
+    web = root.find("testsuite[@name='web-dev']")
+    assert web is not None
+    names = [c.get("name") for c in web.findall("testcase")]
+    assert names == ["images/no-latest", "resources/cpu-limit", "security/host-path"]
+    assert web.find("testcase[@name='images/no-latest']/failure") is not None
+    assert web.find("testcase[@name='security/host-path']/failure") is None
+    assert root.find("testsuite[@name='broken']/testcase/error") is not None
+
+
+def test_github_workflow_commands(report: CheckReport) -> None:
+    out = render_check(report, fmt="github")[0].splitlines()
+    assert out[0].startswith(
+        "::error file=apps/web/deployment.yaml,line=7,title=images/no-latest (web-dev)::"
+    )
+    assert "100%25" in out[0]  # data escaped
+    assert out[1].startswith("::warning file=apps/web/deployment.yaml,line=7,")
+    assert not any("host-path" in line for line in out)  # waived: no annotation
+
+
+def test_markdown_splits_below_the_limit() -> None:
+    many = tuple(violation(f"p/{i}", "deny") for i in range(3000))
+    big = CheckReport(apps=(CheckedApp(name="web", violations=many, diff="+x\n" * 40000),))
+    comments = render_markdown(big)
+    assert len(comments) > 1
+    assert all(len(c) < 65_536 for c in comments)
+    assert "| web | 3000 |" in comments[0]
+    assert comments[-1].endswith(f"_comment {len(comments)} of {len(comments)}_\n")
