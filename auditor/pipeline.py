@@ -19,9 +19,16 @@ from typing import Any
 
 from auditor.apps import adopt_children, discover, renders_applications
 from auditor.config import Config
-from auditor.diff import DiffOptions, diff_app
+from auditor.diff import DEFAULT_CONTROLLERS, DiffOptions, diff_app
 from auditor.errors import AppNotFound, SourceError
-from auditor.live import ClusterReader, ClusterRegistry, ClusterSnapshot, KubeClusterReader
+from auditor.live import (
+    ClusterError,
+    ClusterReader,
+    ClusterRegistry,
+    ClusterSnapshot,
+    KubeClusterReader,
+)
+from auditor.live.dryrun import predict
 from auditor.live.tracking import tracked_by_app, with_tracking
 from auditor.model import (
     App,
@@ -187,7 +194,7 @@ class Pipeline:
             if progress:
                 progress(app.name)
             reports.append(
-                self.compare(
+                self.audit_app(
                     app,
                     rendered[app.name],
                     snapshot=snapshots.get(app.cluster),
@@ -207,7 +214,7 @@ class Pipeline:
             stats=stats,
         )
 
-    def compare(
+    def audit_app(
         self,
         app: App,
         rendered: RenderedApp,
@@ -215,7 +222,8 @@ class Pipeline:
         snapshot: ClusterSnapshot | None,
         tracked: Iterable[Mapping[str, Any]],
     ) -> AppReport:
-        """One app's report from its render and its cluster's snapshot (no IO)."""
+        """One app's report from its render and its cluster's snapshot; only the optional
+        server-side diff sends requests."""
         base = AppReport(
             name=app.name,
             project=app.project,
@@ -226,29 +234,24 @@ class Pipeline:
             sync=SyncStatus.UNKNOWN,
             notes=rendered.notes,
         )
-        if rendered.error:
-            return replace(base, error=rendered.error)
-        if snapshot is None or snapshot.error:
-            reason = snapshot.error if snapshot else f"cluster {app.cluster} was not read"
-            return replace(base, error=reason)
-        desired = [_scoped(r, snapshot) for r in rendered.resources]
-        failures = sorted(
-            {f for r in desired if (f := snapshot.failure(r.key.group, r.key.kind)) is not None}
+        paired = pair(app, rendered, snapshot, label_key=self.config.tracking.instance_label_key)
+        if isinstance(paired, str):
+            return replace(base, error=paired)
+        desired, live = paired
+        live += [obj for obj in tracked if ResourceKey.of(obj) not in {r.key for r in desired}]
+        assert snapshot is not None
+        predicted = None
+        if self.server_side(app):
+            existing = [r for r in desired if snapshot.get(r.key) is not None]
+            try:
+                predicted = predict(
+                    self.clusters.client(app.cluster), snapshot.index_or_raise(), existing
+                )
+            except ClusterError as exc:
+                return replace(base, error=f"server-side diff: {exc.message}")
+        drifts = diff_app(
+            desired, live, options=self.diff_options(app, snapshot), predicted=predicted
         )
-        if failures:
-            return replace(base, error="; ".join(failures))
-        label_key = self.config.tracking.instance_label_key
-        desired = [
-            replace(
-                r,
-                body=with_tracking(r.body, snapshot.get(r.key), app=app.name, label_key=label_key),
-            )
-            for r in desired
-        ]
-        keys = {r.key for r in desired}
-        live = [obj for r in desired if (obj := snapshot.get(r.key)) is not None]
-        live += [obj for obj in tracked if ResourceKey.of(obj) not in keys]
-        drifts = diff_app(desired, live, options=self.diff_options(app, snapshot))
         out_of_sync = any(d.status != ResourceStatus.SYNCED for d in drifts) or (
             app.name in self.config.diff.strict_apps and any(d.unmanaged for d in drifts)
         )
@@ -258,21 +261,57 @@ class Pipeline:
             resources=drifts,
         )
 
+    def server_side(self, app: App) -> bool:
+        """Argo CD's `compare-options: ServerSideDiff=true|false` on the Application, else
+        the config's `diff.server_side`."""
+        annotations = ((app.manifest or {}).get("metadata") or {}).get("annotations") or {}
+        for option in str(annotations.get(COMPARE_OPTIONS, "")).split(","):
+            name, _, value = option.strip().partition("=")
+            if name == "ServerSideDiff":
+                return value.strip().lower() == "true"
+        return self.config.diff.server_side
+
     def diff_options(self, app: App, snapshot: ClusterSnapshot) -> DiffOptions:
         cfg = self.config.diff
-        options = DiffOptions(
+        controllers = DEFAULT_CONTROLLERS | frozenset(cfg.controller_managers)
+        return DiffOptions(
             ignore_differences=tuple(app.ignore_differences) + tuple(cfg.ignore_differences),
+            controller_managers=controllers,
             hpa_targets=hpa_targets(snapshot.objects.values()),
             strict=app.name in cfg.strict_apps,
             builtin_exceptions=cfg.builtin_exceptions,
+            crd_schemas=crd_schemas(snapshot.objects.values()),
         )
-        if cfg.controller_managers:
-            options = replace(
-                options,
-                controller_managers=options.controller_managers
-                | frozenset(cfg.controller_managers),
-            )
-        return options
+
+
+COMPARE_OPTIONS = "argocd.argoproj.io/compare-options"
+
+
+def pair(
+    app: App, rendered: RenderedApp, snapshot: ClusterSnapshot | None, *, label_key: str
+) -> tuple[list[Resource], list[Mapping[str, Any]]] | str:
+    """The desired resources (keyed as the cluster scopes them, with the tracking metadata
+    the live objects use) and their live counterparts; or why they cannot be compared."""
+    if rendered.error:
+        return rendered.error
+    if snapshot is None or snapshot.error:
+        return (
+            snapshot.error if snapshot and snapshot.error else f"cluster {app.cluster} was not read"
+        )
+    desired = [_scoped(r, snapshot) for r in rendered.resources]
+    failures = sorted(
+        {f for r in desired if (f := snapshot.failure(r.key.group, r.key.kind)) is not None}
+    )
+    if failures:
+        return "; ".join(failures)
+    desired = [
+        replace(
+            r, body=with_tracking(r.body, snapshot.get(r.key), app=app.name, label_key=label_key)
+        )
+        for r in desired
+    ]
+    live = [obj for r in desired if (obj := snapshot.get(r.key)) is not None]
+    return desired, live
 
 
 def _scoped(resource: Resource, snapshot: ClusterSnapshot) -> Resource:
@@ -296,3 +335,20 @@ def hpa_targets(objects: Iterable[Mapping[str, Any]]) -> frozenset[ResourceKey]:
             ResourceKey(group, str(ref.get("kind") or ""), namespace, str(ref.get("name") or ""))
         )
     return frozenset(targets)
+
+
+def crd_schemas(objects: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """The OpenAPI schema of each custom resource kind, from the cluster's CRDs (the
+    storage version's), so list semantics of custom resources are the CRD's own."""
+    schemas: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for obj in objects:
+        if obj.get("kind") != "CustomResourceDefinition":
+            continue
+        spec = obj.get("spec") or {}
+        versions = spec.get("versions") or []
+        chosen = next((v for v in versions if v.get("storage")), versions[0] if versions else {})
+        schema = (chosen.get("schema") or {}).get("openAPIV3Schema")
+        kind = (spec.get("names") or {}).get("kind")
+        if schema and kind:
+            schemas[(str(spec.get("group") or ""), str(kind))] = schema
+    return schemas

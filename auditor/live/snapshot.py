@@ -66,6 +66,11 @@ class ClusterSnapshot:
             return f"cluster {self.cluster} does not serve {gk}"
         return None
 
+    def index_or_raise(self) -> ResourceIndex:
+        if self.index is None:
+            raise ClusterError(self.error or f"cluster {self.cluster} was not read")
+        return self.index
+
     def cluster_scoped(self, group: str, kind: str) -> bool:
         found = self.index.find(group, kind) if self.index else None
         return found is not None and not found.namespaced

@@ -169,3 +169,103 @@ def test_tracked_extra_without_owner_only(world: DemoWorld, label_key: str) -> N
     assert [(d.key.name, d.status) for d in staging.resources if d.status != "Synced"] == [
         ("orphan", ResourceStatus.EXTRA)
     ]
+
+
+def test_ignore_differences_of_the_application(world: DemoWorld) -> None:
+    """my-api-staging ignores /spec/replicas (argocd/apps/my-api-staging.yaml)."""
+    world.kubectl("scale", "deployment", "my-api", "-n", "staging", "--replicas=6",
+                  context="in-cluster")  # fmt: skip
+    staging = app(audit(world, "my-api-staging"), "my-api-staging")
+    assert staging.sync == SyncStatus.SYNCED
+    assert all(not d.changes and not d.unmanaged for d in staging.resources)
+
+
+def test_server_side_diff_mode(world: DemoWorld) -> None:
+    from auditor.config import DiffConfig
+
+    world.pipeline.config = world.pipeline.config.model_copy(
+        update={"diff": DiffConfig(server_side=True)}
+    )
+    clean = audit(world)
+    assert {a.name: str(a.sync) for a in clean.apps if a.sync != SyncStatus.SYNCED} == {}
+    before = world.fleet.sims["production"].faults.hits
+    make_drift(world.kubectl)
+    report = audit(world, "my-api-production", "billing")
+    paths = {(a.name, c.path) for a in report.apps for d in a.resources for c in d.changes}
+    assert ("billing", "spec.replicas") in paths
+    assert ("my-api-production", "spec.template.spec.containers[name=my-api].image") in paths
+    # A refused dry run makes the app Unknown, never Synced by default.
+    world.fleet.sims["production"].faults.add(Fault(status=500, methods=frozenset({"PATCH"})))
+    refused = app(audit(world, "billing"), "billing")
+    assert refused.sync == SyncStatus.UNKNOWN and "server-side diff" in (refused.error or "")
+    assert world.fleet.sims["production"].faults.hits == before + 1
+
+
+def test_custom_resource_lists_follow_the_crd_schema(world: DemoWorld) -> None:
+    """A CRD declaring a list-map keyed by `id` makes reordering not drift (without the
+    schema the list is positional), while a real change of an entry is."""
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "pipelines.ci.example.com"},
+        "spec": {
+            "group": "ci.example.com",
+            "names": {"kind": "Pipeline", "plural": "pipelines", "singular": "pipeline"},
+            "scope": "Namespaced",
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "properties": {
+                                "spec": {
+                                    "type": "object",
+                                    "properties": {
+                                        "steps": {
+                                            "type": "array",
+                                            "x-kubernetes-list-type": "map",
+                                            "x-kubernetes-list-map-keys": ["id"],
+                                            "items": {
+                                                "type": "object",
+                                                "properties": {
+                                                    "id": {"type": "string"},
+                                                    "image": {"type": "string"},
+                                                },
+                                            },
+                                        }
+                                    },
+                                }
+                            },
+                        }
+                    },
+                }
+            ],
+        },
+    }
+    from auditor.demo.deploy import apply_objects
+    from auditor.model import Resource
+
+    apply_objects(world.kubectl, [crd], context="in-cluster")
+    steps = [{"id": "build", "image": "b:1"}, {"id": "test", "image": "t:1"}]
+    desired = {
+        "apiVersion": "ci.example.com/v1",
+        "kind": "Pipeline",
+        "metadata": {"name": "ci", "namespace": "dev"},
+        "spec": {"steps": steps},
+    }
+    live = {**desired, "spec": {"steps": list(reversed(steps))}}
+    apply_objects(world.kubectl, [live], context="in-cluster")
+    snapshot = world.pipeline.reader.read("in-cluster", wanted={("ci.example.com", "Pipeline")})
+    target = next(a for a in world.discovery.apps if a.name == "my-api-dev")
+    from auditor.model import RenderedApp
+
+    rendered = RenderedApp(app="my-api-dev", revision="x", resources=(Resource.of(desired),))
+    report = world.pipeline.audit_app(target, rendered, snapshot=snapshot, tracked=[])
+    assert report.sync == SyncStatus.SYNCED
+    changed = {**desired, "spec": {"steps": [steps[0], {"id": "test", "image": "t:2"}]}}
+    rendered = RenderedApp(app="my-api-dev", revision="x", resources=(Resource.of(changed),))
+    report = world.pipeline.audit_app(target, rendered, snapshot=snapshot, tracked=[])
+    assert [c.path for d in report.resources for c in d.changes] == ["spec.steps[id=test].image"]
