@@ -1,0 +1,241 @@
+"""Audit composition: renders, one snapshot per cluster per round, then each app's
+comparison (pairing, optional server-side prediction, diff). A problem of one app makes
+that app `Unknown`; the round goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from auditor.config import Config
+from auditor.diff import DEFAULT_CONTROLLERS, DiffOptions, diff_app
+from auditor.live import ClusterError, ClusterSnapshot
+from auditor.live.dryrun import predict
+from auditor.live.tracking import tracked_by_app, with_tracking
+from auditor.model import (
+    App,
+    AppReport,
+    AuditReport,
+    AuditStats,
+    RenderedApp,
+    Resource,
+    ResourceKey,
+    ResourceStatus,
+    SyncStatus,
+)
+from auditor.sources import Checkout
+
+if TYPE_CHECKING:
+    from auditor.pipeline.core import Pipeline, Progress
+
+
+def audit(
+    pipeline: Pipeline,
+    checkout: Checkout,
+    apps: Sequence[App],
+    *,
+    progress: Progress | None = None,
+) -> AuditReport:
+    """Compare each app's desired state with its cluster: one snapshot per cluster,
+    shared by every app on it."""
+    started = time.monotonic()
+    hits_before = pipeline.renderer.stats.cache_hits
+    renders_before = pipeline.renderer.stats.renders
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        rendered = dict(
+            zip(
+                [a.name for a in apps],
+                pool.map(lambda a: pipeline.render(a, checkout), apps),
+                strict=True,
+            )
+        )
+    wanted: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for app in apps:
+        wanted[app.cluster].update((r.key.group, r.key.kind) for r in rendered[app.name].resources)
+    clusters = sorted({a.cluster for a in apps if not a.error})
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(clusters)))) as pool:
+        snapshots = dict(
+            zip(
+                clusters,
+                pool.map(lambda c: pipeline.reader.read(c, wanted=wanted[c]), clusters),
+                strict=True,
+            )
+        )
+    tracked = {
+        name: tracked_by_app(
+            snap.objects.values(), label_key=pipeline.config.tracking.instance_label_key
+        )
+        for name, snap in snapshots.items()
+    }
+    reports = []
+    for app in apps:
+        if progress:
+            progress(app.name)
+        reports.append(
+            pipeline.audit_app(
+                app,
+                rendered[app.name],
+                snapshot=snapshots.get(app.cluster),
+                tracked=tracked.get(app.cluster, {}).get(app.name, []),
+            )
+        )
+    stats = AuditStats(
+        requests={name: snap.requests for name, snap in snapshots.items()},
+        renders=pipeline.renderer.stats.renders - renders_before,
+        render_cache_hits=pipeline.renderer.stats.cache_hits - hits_before,
+        seconds=round(time.monotonic() - started, 3),
+    )
+    return AuditReport(
+        revision=checkout.revision if checkout.cacheable else checkout.head or "worktree",
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        apps=tuple(reports),
+        stats=stats,
+    )
+
+
+def audit_app(
+    pipeline: Pipeline,
+    app: App,
+    rendered: RenderedApp,
+    *,
+    snapshot: ClusterSnapshot | None,
+    tracked: Iterable[Mapping[str, Any]],
+) -> AppReport:
+    """One app's report from its render and its cluster's snapshot; only the optional
+    server-side diff sends requests."""
+    base = AppReport(
+        name=app.name,
+        project=app.project,
+        cluster=app.cluster,
+        namespace=app.destination.namespace,
+        path=app.source.path,
+        revision=rendered.revision,
+        sync=SyncStatus.UNKNOWN,
+        notes=rendered.notes,
+    )
+    paired = pair(app, rendered, snapshot, label_key=pipeline.config.tracking.instance_label_key)
+    if isinstance(paired, str):
+        return replace(base, error=paired)
+    desired, live = paired
+    live += [obj for obj in tracked if ResourceKey.of(obj) not in {r.key for r in desired}]
+    assert snapshot is not None
+    predicted = None
+    if server_side(pipeline.config, app):
+        existing = [r for r in desired if snapshot.get(r.key) is not None]
+        try:
+            predicted = predict(
+                pipeline.clusters.client(app.cluster), snapshot.index_or_raise(), existing
+            )
+        except ClusterError as exc:
+            return replace(base, error=f"server-side diff: {exc.message}")
+    drifts = diff_app(
+        desired, live, options=diff_options(pipeline.config, app, snapshot), predicted=predicted
+    )
+    out_of_sync = any(d.status != ResourceStatus.SYNCED for d in drifts) or (
+        app.name in pipeline.config.diff.strict_apps and any(d.unmanaged for d in drifts)
+    )
+    return replace(
+        base,
+        sync=SyncStatus.OUT_OF_SYNC if out_of_sync else SyncStatus.SYNCED,
+        resources=drifts,
+    )
+
+
+COMPARE_OPTIONS = "argocd.argoproj.io/compare-options"
+
+
+def pair(
+    app: App, rendered: RenderedApp, snapshot: ClusterSnapshot | None, *, label_key: str
+) -> tuple[list[Resource], list[Mapping[str, Any]]] | str:
+    """The desired resources (keyed as the cluster scopes them, with the tracking metadata
+    the live objects use) and their live counterparts; or why they cannot be compared."""
+    if rendered.error:
+        return rendered.error
+    if snapshot is None or snapshot.error:
+        return (
+            snapshot.error if snapshot and snapshot.error else f"cluster {app.cluster} was not read"
+        )
+    desired = [_scoped(r, snapshot) for r in rendered.resources]
+    failures = sorted(
+        {f for r in desired if (f := snapshot.failure(r.key.group, r.key.kind)) is not None}
+    )
+    if failures:
+        return "; ".join(failures)
+    desired = [
+        replace(
+            r, body=with_tracking(r.body, snapshot.get(r.key), app=app.name, label_key=label_key)
+        )
+        for r in desired
+    ]
+    live = [obj for r in desired if (obj := snapshot.get(r.key)) is not None]
+    return desired, live
+
+
+def _scoped(resource: Resource, snapshot: ClusterSnapshot) -> Resource:
+    """A desired resource keyed as the cluster scopes it (a CRD the render did not know)."""
+    key = resource.key
+    if key.namespace and snapshot.cluster_scoped(key.group, key.kind):
+        return replace(resource, key=replace(key, namespace=""))
+    return resource
+
+
+def hpa_targets(objects: Iterable[Mapping[str, Any]]) -> frozenset[ResourceKey]:
+    """The objects whose `spec.replicas` an HPA in the cluster controls."""
+    targets = set()
+    for obj in objects:
+        if obj.get("kind") != "HorizontalPodAutoscaler":
+            continue
+        ref = (obj.get("spec") or {}).get("scaleTargetRef") or {}
+        group = str(ref.get("apiVersion") or "").rpartition("/")[0]
+        namespace = str((obj.get("metadata") or {}).get("namespace") or "")
+        targets.add(
+            ResourceKey(group, str(ref.get("kind") or ""), namespace, str(ref.get("name") or ""))
+        )
+    return frozenset(targets)
+
+
+def crd_schemas(objects: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """The OpenAPI schema of each custom resource kind, from the cluster's CRDs (the
+    storage version's), so list semantics of custom resources are the CRD's own."""
+    schemas: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for obj in objects:
+        if obj.get("kind") != "CustomResourceDefinition":
+            continue
+        spec = obj.get("spec") or {}
+        versions = spec.get("versions") or []
+        chosen = next((v for v in versions if v.get("storage")), versions[0] if versions else {})
+        schema = (chosen.get("schema") or {}).get("openAPIV3Schema")
+        kind = (spec.get("names") or {}).get("kind")
+        if schema and kind:
+            schemas[(str(spec.get("group") or ""), str(kind))] = schema
+    return schemas
+
+
+def server_side(config: Config, app: App) -> bool:
+    """Argo CD's `compare-options: ServerSideDiff=true|false` on the Application, else
+    the config's `diff.server_side`."""
+    annotations = ((app.manifest or {}).get("metadata") or {}).get("annotations") or {}
+    for option in str(annotations.get(COMPARE_OPTIONS, "")).split(","):
+        name, _, value = option.strip().partition("=")
+        if name == "ServerSideDiff":
+            return value.strip().lower() == "true"
+    return config.diff.server_side
+
+
+def diff_options(config: Config, app: App, snapshot: ClusterSnapshot) -> DiffOptions:
+    cfg = config.diff
+    controllers = DEFAULT_CONTROLLERS | frozenset(cfg.controller_managers)
+    return DiffOptions(
+        ignore_differences=tuple(app.ignore_differences) + tuple(cfg.ignore_differences),
+        controller_managers=controllers,
+        hpa_targets=hpa_targets(snapshot.objects.values()),
+        strict=app.name in cfg.strict_apps,
+        builtin_exceptions=cfg.builtin_exceptions,
+        crd_schemas=crd_schemas(snapshot.objects.values()),
+    )

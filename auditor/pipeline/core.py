@@ -1,0 +1,157 @@
+"""`Pipeline`: the configured adapters (git sources, renderer, clusters) and the steps
+commands, workers and the bot compose. Multi-step flows live in sibling modules
+(`audit`, ...); they are the only other places where stages meet.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor.apps import adopt_children, discover, renders_applications
+from auditor.config import Config
+from auditor.errors import AppNotFound, SourceError
+from auditor.live import (
+    ClusterReader,
+    ClusterRegistry,
+    ClusterSnapshot,
+    KubeClusterReader,
+)
+from auditor.model import (
+    App,
+    AppReport,
+    AuditReport,
+    Discovery,
+    RenderedApp,
+)
+from auditor.pipeline import audit
+from auditor.render import Renderer
+from auditor.sources import Checkout, Sources
+
+Progress = Callable[[str], None]
+
+
+def default_cache_dir(config: Config) -> Path:
+    if config.cache_dir:
+        return Path(config.cache_dir).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "gitops-auditor"
+
+
+@dataclass
+class Pipeline:
+    """The configured adapters; build one per process (or per test)."""
+
+    config: Config
+    sources: Sources
+    renderer: Renderer
+    clusters: ClusterRegistry
+    reader: ClusterReader = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reader = KubeClusterReader(client_for=self.clusters.client)
+
+    @classmethod
+    def from_config(
+        cls,
+        config: Config,
+        *,
+        cache_dir: Path | None = None,
+        kubeconfig: str | None = None,
+        context: str | None = None,
+    ) -> Pipeline:
+        cache = cache_dir or default_cache_dir(config)
+        renderer = Renderer(
+            cache_dir=cache / "renders",
+            kubectl=Path(config.render.kubectl_path) if config.render.kubectl_path else None,
+            helm=config.render.helm_path or None,
+        )
+        clusters = ClusterRegistry(config=config, kubeconfig=kubeconfig, context=context)
+        return cls(
+            config=config, sources=Sources(cache_dir=cache), renderer=renderer, clusters=clusters
+        )
+
+    def checkout(self, repo: str | None = None, revision: str | None = None) -> Checkout:
+        """The repo to read: `--repo`, else the first configured repo, else the current dir."""
+        if repo is None and self.config.repos:
+            first = self.config.repos[0]
+            return self.sources.checkout(first.url, revision or first.revision)
+        return self.sources.checkout(repo or ".", revision)
+
+    def discover(self, checkout: Checkout) -> Discovery:
+        def lookup(url: str, revision: str) -> Path | None:
+            try:
+                return self.sources.checkout(url, revision).root
+            except SourceError:
+                return None
+
+        found = discover(
+            root=checkout.root,
+            revision=checkout.revision if checkout.cacheable else checkout.head or "worktree",
+            repo_url=checkout.repo_url,
+            config=self.config,
+            repo_lookup=lookup,
+        )
+        # App of apps built with Kustomize or Helm: its children exist only once rendered.
+        for parent in found.apps:
+            if parent.source.repo_url != checkout.repo_url:
+                continue
+            if not renders_applications(parent, root=checkout.root):
+                continue
+            rendered = self.render(parent, checkout)
+            if rendered.error is None:
+                found = adopt_children(
+                    found,
+                    parent=parent,
+                    manifests=rendered.resources,
+                    root=checkout.root,
+                    repo_url=checkout.repo_url,
+                    config=self.config,
+                    repo_lookup=lookup,
+                )
+        return found
+
+    def find_app(self, discovery: Discovery, name: str) -> App:
+        app = discovery.app(name)
+        if app is None:
+            known = ", ".join(a.name for a in discovery.apps) or "none"
+            raise AppNotFound(f"no app named {name!r} (apps: {known})")
+        return app
+
+    def render(self, app: App, checkout: Checkout) -> RenderedApp:
+        """Desired manifests of one app; any failure is the RenderedApp's error."""
+        if app.error:
+            return RenderedApp(app=app.name, revision=checkout.revision, error=app.error)
+        tree = checkout
+        if app.source.repo_url != checkout.repo_url:
+            try:
+                tree = self.sources.checkout(app.source.repo_url, app.source.target_revision)
+            except SourceError as exc:
+                return RenderedApp(app=app.name, revision="", error=exc.message)
+        return self.renderer.render(
+            app, root=tree.root, revision=tree.revision, cacheable=tree.cacheable
+        )
+
+    def audit(
+        self,
+        checkout: Checkout,
+        apps: Sequence[App],
+        *,
+        progress: Progress | None = None,
+    ) -> AuditReport:
+        """Compare each app's desired state with its cluster (see `auditor.pipeline.audit`)."""
+        return audit.audit(self, checkout, apps, progress=progress)
+
+    def audit_app(
+        self,
+        app: App,
+        rendered: RenderedApp,
+        *,
+        snapshot: ClusterSnapshot | None,
+        tracked: Iterable[Mapping[str, Any]],
+    ) -> AppReport:
+        """One app's report from its render and its cluster's snapshot."""
+        return audit.audit_app(self, app, rendered, snapshot=snapshot, tracked=tracked)
