@@ -37,7 +37,7 @@ pytest: $(STAMP) services
 test: lint typecheck contracts pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	for script in bench/*_bench.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -281,11 +281,24 @@ def _config_app(extra: AppConfig, *, resolver: ConfigResolver, repo_url: str) ->
 
 
 def _link_parents(apps: list[App], *, repo_url: str) -> list[App]:
-    """Mark apps whose manifest lies under another app's source path (app of apps)."""
-    parents = [a for a in apps if a.source.repo_url == repo_url and a.error is None]
+    """Mark apps whose manifest lies under another app's source path (app of apps).
+
+    Parents are indexed by path, and each child looks only at its own directory's
+    ancestors: linear in the number of apps, not quadratic."""
+    by_path: dict[PurePosixPath, list[App]] = {}
+    for candidate in apps:
+        if candidate.source.repo_url == repo_url and candidate.error is None:
+            by_path.setdefault(PurePosixPath(candidate.source.path), []).append(candidate)
     out: list[App] = []
     for app in apps:
-        parent = next((p.name for p in parents if p is not app and _holds(p, app)), "")
+        parent = ""
+        if app.origin is not None:
+            origin = PurePosixPath(app.origin.path)
+            for directory in origin.parents:
+                holders = by_path.get(directory, [])
+                parent = next((p.name for p in holders if p is not app and _holds(p, app)), "")
+                if parent:
+                    break
         out.append(replace(app, parent=parent) if parent else app)
     return out
 
