@@ -13,12 +13,14 @@ from auditor.report.manifests import manifests_json, manifests_yaml
 @repo_options
 @click.option("--app", "app_name", required=True, help="App name (see `apps`).")
 @click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml")
+@click.option("--show-secrets", is_flag=True, help="Print Secret values instead of masking them.")
 def command(
     repo: str | None,
     revision: str | None,
     config_path: str | None,
     app_name: str,
     output: str,
+    show_secrets: bool,
 ) -> None:
     """Print the rendered desired manifests of one app."""
     pipeline = build_pipeline(config_path)
@@ -30,6 +32,6 @@ def command(
     for note in rendered.notes:
         click.echo(f"note: {note}", err=True)
     if output == "json":
-        echo_json(manifests_json(rendered))
+        echo_json(manifests_json(rendered, show_secrets=show_secrets))
     else:
-        click.echo(manifests_yaml(rendered), nl=False)
+        click.echo(manifests_yaml(rendered, show_secrets=show_secrets), nl=False)

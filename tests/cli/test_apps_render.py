@@ -61,6 +61,11 @@ def test_render_json_of_plain_directory_app(invoke: Invoke, example_repo: Path) 
     items = json.loads(result.output)["items"]
     assert sorted(i["kind"] for i in items) == ["Deployment", "Secret", "Service"]
     assert {i["metadata"]["namespace"] for i in items} == {"billing"}
+    secret = next(i for i in items if i["kind"] == "Secret")
+    assert "example-only" not in result.output
+    assert secret["stringData"]["DATABASE_URL"].startswith("<secret sha256:")
+    shown = invoke("render", "--repo", str(example_repo), "--app", "billing", "--show-secrets")
+    assert "postgres://billing:example-only@db.billing:5432/billing" in shown.output
 
 
 def test_render_cluster_scoped_resources_keep_no_namespace(
