@@ -49,14 +49,48 @@ def apply_objects(kubectl: Kubectl, objects: Iterable[Mapping[str, Any]], *, con
     )
 
 
-def ensure_namespace(kubectl: Kubectl, namespace: str, *, context: str) -> None:
-    if not namespace:
-        return
-    namespace_doc = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
-    apply_objects(kubectl, [namespace_doc], context=context)
-
-
 def deploy(kubectl: Kubectl, app: App, rendered: RenderedApp, *, label_key: str) -> None:
     """Sync one app to its cluster (the kubeconfig context named after the cluster)."""
-    ensure_namespace(kubectl, app.destination.namespace, context=app.cluster)
-    apply_objects(kubectl, manifests_for(app, rendered, label_key=label_key), context=app.cluster)
+    deploy_many(kubectl, [(app, rendered)], label_key=label_key)
+
+
+def deploy_many(
+    kubectl: Kubectl, apps: Iterable[tuple[App, RenderedApp]], *, label_key: str
+) -> None:
+    """Sync several apps: one kubectl call per cluster, destination namespaces, Namespaces
+    and CRDs first."""
+    by_cluster: dict[str, list[dict[str, Any]]] = {}
+    for app, rendered in apps:
+        objects = by_cluster.setdefault(app.cluster, [])
+        if app.destination.namespace:
+            objects.append(_namespace(app.destination.namespace))
+        objects.extend(manifests_for(app, rendered, label_key=label_key))
+    for cluster, objects in by_cluster.items():
+        ordered = sorted(
+            objects, key=lambda o: _FIRST.index(o["kind"]) if o["kind"] in _FIRST else len(_FIRST)
+        )
+        apply_objects(kubectl, _unique(ordered), context=cluster)
+
+
+def _namespace(name: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+
+
+def _unique(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Bare destination Namespaces once each, and none where an app declares that Namespace
+    itself (a later bare apply by the same manager would drop the declared labels)."""
+    declared = {
+        o["metadata"]["name"]
+        for o in objects
+        if o["kind"] == "Namespace" and set(o.get("metadata") or {}) != {"name"}
+    }
+    seen: set[str] = set()
+    out = []
+    for obj in objects:
+        meta = obj.get("metadata") or {}
+        if obj["kind"] == "Namespace" and set(meta) == {"name"}:
+            if meta["name"] in seen or meta["name"] in declared:
+                continue
+            seen.add(meta["name"])
+        out.append(obj)
+    return out

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.config import ClusterConfig, Config
-from auditor.demo.deploy import apply_objects, deploy
+from auditor.demo.deploy import apply_objects, deploy_many
 from auditor.demo.fleet import Fleet, running_fleet
 from auditor.demo.kubectl import Kubectl
 from auditor.manifests import parse_file
@@ -86,10 +86,10 @@ def install_crds(world: DemoWorld) -> int:
 def sync_all(world: DemoWorld) -> list[str]:
     """Deploy every app that renders; returns the names deployed."""
     label_key = world.pipeline.config.tracking.instance_label_key
-    deployed = []
+    ready = []
     for app in world.discovery.apps:
         rendered = world.pipeline.render(app, world.checkout)
         if rendered.error is None and app.cluster in world.fleet.sims:
-            deploy(world.kubectl, app, rendered, label_key=label_key)
-            deployed.append(app.name)
-    return deployed
+            ready.append((app, rendered))
+    deploy_many(world.kubectl, ready, label_key=label_key)
+    return [app.name for app, _ in ready]
