@@ -7,11 +7,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck contracts pytest bench clean services
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml scripts/install_helm.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing gitops-auditor and its tools into $(VENV) (log: $(VENV)/install.log)"
 	@$(BIN)/python -m pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1 \
 	  && $(BIN)/python -m pip install --quiet -e '.[dev]' >> $(VENV)/install.log 2>&1 \
+	  && $(BIN)/python scripts/install_helm.py $(BIN) >> $(VENV)/install.log 2>&1 \
 	  || { cat $(VENV)/install.log; exit 1; }
 	@touch $(STAMP)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -40,13 +41,20 @@ def default_kubectl() -> Path | None:
 
 
 def find_helm(helm: str | None, *, path_env: str | None = None) -> Path | None:
-    """Resolve `helm` (a path or a command name; None means `helm`) through PATH."""
+    """Resolve `helm` (a path or a command name; None means `helm`) through PATH, then
+    beside the running interpreter (the virtualenv `make` installs it into)."""
     name = helm or "helm"
     if os.sep in name:
         candidate = Path(name)
         return candidate if candidate.is_file() and os.access(candidate, os.X_OK) else None
     found = shutil.which(name, path=path_env)
-    return Path(found) if found else None
+    if found:
+        return Path(found)
+    if path_env is None:
+        beside = Path(sys.executable).parent / name
+        if beside.is_file() and os.access(beside, os.X_OK):
+            return beside
+    return None
 
 
 def run_tool(

@@ -1,8 +1,5 @@
-"""Helm apps: the clear error without helm, the command line we build, template sources.
-
-No helm binary exists on the development machines, so `helm template` itself is not run
-here; everything around it is.
-"""
+"""Helm apps: the clear error without helm, the command line we build, template sources,
+and real `helm template` runs (the helm that `make` installs into the virtualenv)."""
 
 from __future__ import annotations
 
@@ -36,7 +33,7 @@ def test_helm_not_found_gives_a_clear_error_and_is_not_cached(
     tmp_path: Path, write: Write, no_helm_on_path: None
 ) -> None:
     write("repo/apps/chart/Chart.yaml", CHART)
-    renderer = Renderer(cache_dir=tmp_path / "cache", helm=None)
+    renderer = Renderer(cache_dir=tmp_path / "cache", helm="no-such-helm")
     app = make_app("apps/chart")
     out = renderer.render(app, root=tmp_path / "repo", revision="a" * 40, cacheable=True)
     assert out.error == (
@@ -52,7 +49,8 @@ def test_explicit_helm_options_select_helm_even_without_chart_yaml(
 ) -> None:
     write("apps/x/deploy.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")
     app = make_app("apps/x", helm=HelmOptions(release_name="r"))
-    out = Renderer().render(app, root=tmp_path, revision="worktree", cacheable=False)
+    renderer = Renderer(helm="no-such-helm")
+    out = renderer.render(app, root=tmp_path, revision="worktree", cacheable=False)
     assert out.error is not None and out.error.startswith("helm not found")
 
 
@@ -148,3 +146,74 @@ def test_sources_come_from_helm_source_comments(tmp_path: Path, write: Write) ->
         "charts/web/templates/deployment.yaml",
         "charts/web/Chart.yaml",
     ]
+
+
+def venv_helm() -> Path:
+    """The helm `make` installs beside the interpreter (scripts/install_helm.py)."""
+    import sys
+
+    helm = Path(sys.executable).parent / "helm"
+    assert helm.is_file(), "run `make test` (it installs helm into the virtualenv)"
+    return helm
+
+
+TEMPLATE = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-web
+  labels: {team: {{ .Values.team | quote }}}
+spec:
+  replicas: {{ .Values.replicas }}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+"""
+
+
+def test_real_helm_template_with_value_files_values_and_parameters(
+    tmp_path: Path, write: Write
+) -> None:
+    write("repo/charts/web/Chart.yaml", CHART)
+    write(
+        "repo/charts/web/values.yaml",
+        "replicas: 1\nteam: core\nimage: {repository: registry.example.com/web, tag: '1.0'}\n",
+    )
+    write("repo/charts/web/values-prod.yaml", "replicas: 3\n")
+    write("repo/charts/web/templates/deployment.yaml", TEMPLATE)
+    options = HelmOptions(
+        release_name="shop",
+        value_files=("values-prod.yaml",),
+        values="team: payments\n",
+        parameters=(("image.tag", "2.4.1"),),
+    )
+    renderer = Renderer(cache_dir=tmp_path / "cache", helm=str(venv_helm()))
+    app = make_app("charts/web", helm=options)
+    out = renderer.render(app, root=tmp_path / "repo", revision="b" * 40, cacheable=True)
+    assert out.error is None, out.error
+    (deploy,) = out.resources
+    body = deploy.body
+    assert body["metadata"]["name"] == "shop-web"
+    assert body["metadata"]["labels"] == {"team": "payments"}  # inline values beat files
+    assert body["spec"]["replicas"] == 3  # the value file beats the chart's defaults
+    image = body["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == "registry.example.com/web:2.4.1"  # --set beats everything
+    assert deploy.source is not None
+    assert deploy.source.path == "charts/web/templates/deployment.yaml"
+    assert renderer.stats.helm_runs == 1
+    again = renderer.render(app, root=tmp_path / "repo", revision="b" * 40, cacheable=True)
+    assert again.resources[0].body == body and renderer.stats.helm_runs == 1  # cached
+
+
+def test_real_helm_failure_keeps_helms_message(tmp_path: Path, write: Write) -> None:
+    write("repo/charts/web/Chart.yaml", CHART)
+    write("repo/charts/web/templates/broken.yaml", "kind: {{ .Values.missing.field }}\n")
+    renderer = Renderer(helm=str(venv_helm()))
+    out = renderer.render(make_app("charts/web"), root=tmp_path / "repo", revision="worktree",
+                          cacheable=False)  # fmt: skip
+    assert out.error is not None
+    assert "nil pointer evaluating interface {}.field" in out.error
+    assert "broken.yaml" in out.error
