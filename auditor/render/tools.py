@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
