@@ -67,6 +67,31 @@ class RemediationConfig(_Model):
     default: Mode | None = None
     projects: dict[str, Mode] = Field(default_factory=dict)
     apps: dict[str, Mode] = Field(default_factory=dict)
+    force_conflicts: bool = True  # server-side apply with force (take fields from others)
+    loop_guard: LoopGuardConfig = Field(default_factory=lambda: LoopGuardConfig())
+    forge: ForgeConfig | None = None  # where remediation pull requests are opened
+
+
+class LoopGuardConfig(_Model):
+    """Stop healing a resource healed more than `max_heals` times in `window_seconds`:
+    someone's controller is fighting Git."""
+
+    max_heals: int = Field(default=3, ge=1)
+    window_seconds: float = Field(default=3600.0, gt=0)
+
+
+class ForgeConfig(_Model):
+    """The Git forge for remediation pull requests (GitHub or GitLab, cloud or self-hosted).
+
+    `repo` is `owner/name` (GitHub) or `group/project` (GitLab); the token is read from
+    the environment variable named by `token_env`, never from the file."""
+
+    kind: Literal["github", "gitlab"]
+    repo: str
+    url: str = ""
+    token_env: str = ""
+    base_branch: str = "main"
+    remote: str = ""  # push URL; default: the app's repo URL
 
 
 class TrackingConfig(_Model):

@@ -340,3 +340,71 @@ class AuditReport:
     generated_at: str
     apps: tuple[AppReport, ...]
     stats: AuditStats = field(default_factory=AuditStats)
+
+
+class ActionKind(StrEnum):
+    """What a sync did (or, in a dry run, would do) to one object."""
+
+    APPLIED = "applied"
+    PRUNED = "pruned"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ObjectAction:
+    """One object's outcome in a sync: the action, why, and the fields it changes.
+
+    `manager` names the field manager a loop-guarded resource fights; `attempts` counts
+    requests sent (retries included); `wave` is the Argo CD sync wave it ran in."""
+
+    key: ResourceKey
+    action: ActionKind
+    reason: str = ""
+    changes: tuple[FieldChange, ...] = ()
+    wave: int = 0
+    attempts: int = 0
+    manager: str = ""
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """A sync (heal) of one app: what was planned or done, and the app's status after.
+
+    `blocked_by` says why nothing ran (a sync window, `allowEmpty`, an Unknown app);
+    `sync` is the app's status from the audit after the sync (before, in a dry run)."""
+
+    app: str
+    cluster: str
+    dry_run: bool
+    sync: SyncStatus
+    actions: tuple[ObjectAction, ...] = ()
+    blocked_by: str | None = None
+    error: str | None = None
+    prune: bool = False
+
+    @property
+    def done(self) -> bool:
+        """Everything planned happened and the app is Synced."""
+        if self.blocked_by or self.error:
+            return False
+        if any(a.action == ActionKind.FAILED for a in self.actions):
+            return False
+        return self.dry_run or self.sync == SyncStatus.SYNCED
+
+
+@dataclass(frozen=True)
+class AdoptResult:
+    """A remediation pull request: live values of drifted fields written back to Git.
+
+    `created` is False when an open PR for the same branch was updated instead."""
+
+    app: str
+    branch: str
+    fingerprint: str
+    files: tuple[str, ...] = ()
+    pr_url: str = ""
+    pr_number: int = 0
+    created: bool = False
+    skipped: tuple[str, ...] = ()
+    error: str | None = None

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import click
 
 from auditor.cli.common import build_cluster_pipeline, cluster_options, echo_json, repo_options
+from auditor.cli.sync_cmd import remediate
 from auditor.model import AuditReport, SyncStatus
 from auditor.pipeline import Progress
 from auditor.report.audit.json_out import audit_json
@@ -49,6 +50,8 @@ def progress_bar(total: int, *, enabled: bool) -> Iterator[Progress | None]:
 @click.option("--app", "app_names", multiple=True, help="Audit only these apps (repeatable).")
 @click.option("-o", "--output", type=click.Choice(["table", "json", "markdown"]), default="table")
 @click.option("--stats", is_flag=True, help="Report API requests, renders and time.")
+@click.option("--heal", is_flag=True, help="Then heal the OutOfSync apps whose mode is heal.")
+@click.option("--pr", is_flag=True, help="Then open adopt PRs for OutOfSync apps in pr mode.")
 def command(
     repo: str | None,
     revision: str | None,
@@ -58,6 +61,8 @@ def command(
     app_names: tuple[str, ...],
     output: str,
     stats: bool,
+    heal: bool,
+    pr: bool,
 ) -> None:
     """Compare Git-declared state with every cluster: drift, who made it, and when."""
     pipeline = build_cluster_pipeline(config_path, kubeconfig=kubeconfig, context=context)
@@ -66,12 +71,18 @@ def command(
     apps = [pipeline.find_app(discovery, n) for n in app_names] or list(discovery.apps)
     with progress_bar(len(apps), enabled=sys.stderr.isatty() and len(apps) > 10) as step:
         report = pipeline.audit(checkout, apps, progress=step)
+    outcome = remediate(pipeline, checkout, discovery, report, heal=heal, pr=pr)
     if output == "json":
-        echo_json(audit_json(report, stats=stats))
+        data = audit_json(report, stats=stats)
+        if heal or pr:
+            data["remediation"] = outcome.as_json()
+        echo_json(data)
     elif output == "markdown":
         click.echo(audit_markdown(report), nl=False)
     else:
         click.echo(audit_table(report, stats=stats))
+        if heal or pr:
+            click.echo(outcome.as_text())
     for problem in discovery.problems:
         click.echo(f"warning: {problem}", err=True)
-    sys.exit(exit_code(report))
+    sys.exit(outcome.exit_code(report, exit_code(report)))

@@ -1,9 +1,9 @@
 """`gitops-auditor demo`: the newcomer's tour on embedded defaults (no cluster, no Redis).
 
-Two simulated clusters (kubesim), the bundled example deployment repo as a real git
-repository, every app synced with the real kubectl as Argo CD would, an audit that finds
-nothing (no false drift), realistic drift made with kubectl, and the audit that finds it:
-each drifted field, who changed it and when.
+Two simulated clusters (kubesim), the bundled example repo as a real git repository,
+every app synced with the real kubectl as Argo CD would, an audit that finds nothing (no
+false drift), drift made by hand with kubectl, the audit that finds it (each field, who
+changed it and when), a heal of two apps and a pull request adopting a third's change.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from pathlib import Path
 import click
 
 from auditor.demo.drift import make_drift
+from auditor.demo.remediation import heal_demo, pr_demo
 from auditor.demo.tour import demo_world, install_crds, sync_all
 from auditor.errors import AuditorError
 from auditor.model import SyncStatus
 from auditor.report.apps import apps_table
 from auditor.report.audit.table import audit_table
+from auditor.report.sync import sync_text
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "k8s-deployments"
 
@@ -69,10 +71,22 @@ def command(example: Path | None) -> None:
             _title("gitops-auditor audit")
             report = world.pipeline.audit(world.checkout, list(world.discovery.apps))
             click.echo(audit_table(report, stats=True))
+
+            _title("gitops-auditor sync: heal billing and my-api-production (Git wins)")
+            healed = heal_demo(world)
+            for result in healed.results:
+                click.echo(sync_text(result))
+            click.echo(
+                "  audit after the heal: "
+                + ", ".join(f"{name} {status}" for name, status in healed.after.items())
+            )
+
+            _title("gitops-auditor audit --pr: adopt another-service-dev's change (live wins)")
+            pr = pr_demo(world)
+            click.echo(f"  branch {pr.branch} pushed to {pr.remote}")
+            click.echo(f"  pull request {pr.url} (on a {pr.label})")
     _title("Next")
     click.echo("  gitops-auditor apps --repo examples/k8s-deployments")
     click.echo("  gitops-auditor render --repo examples/k8s-deployments --app my-api-production")
+    click.echo("  gitops-auditor check --repo examples/k8s-deployments")
     click.echo("  gitops-auditor kubesim --port 6443 --kubeconfig-out /tmp/kubesim.kubeconfig")
-    click.echo(
-        "  KUBECONFIG=/tmp/kubesim.kubeconfig gitops-auditor audit --repo examples/k8s-deployments"
-    )

@@ -54,9 +54,19 @@ def _register() -> None:
         diff_cmd,
         kubesim_cmd,
         render_cmd,
+        sync_cmd,
     )
 
-    for module in (apps_cmd, render_cmd, diff_cmd, audit_cmd, demo_cmd, kubesim_cmd, check_cmd):
+    for module in (
+        apps_cmd,
+        render_cmd,
+        diff_cmd,
+        audit_cmd,
+        sync_cmd,
+        demo_cmd,
+        kubesim_cmd,
+        check_cmd,
+    ):
         cli.add_command(module.command)
 
 

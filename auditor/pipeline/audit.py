@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from auditor.config import Config
@@ -29,6 +29,8 @@ from auditor.model import (
     ResourceStatus,
     SyncStatus,
 )
+from auditor.policy import PolicyTarget, build_runner, load_policy_set
+from auditor.policy.live import app_context, evaluate_live, has_live_policies
 from auditor.sources import Checkout
 
 if TYPE_CHECKING:
@@ -85,6 +87,7 @@ def audit(
                 tracked=tracked.get(app.cluster, {}).get(app.name, []),
             )
         )
+    reports = with_policies(pipeline, apps, rendered, reports)
     stats = AuditStats(
         requests={name: snap.requests for name, snap in snapshots.items()},
         renders=pipeline.renderer.stats.renders - renders_before,
@@ -145,6 +148,53 @@ def audit_app(
         sync=SyncStatus.OUT_OF_SYNC if out_of_sync else SyncStatus.SYNCED,
         resources=drifts,
     )
+
+
+def with_policies(
+    pipeline: Pipeline,
+    apps: Sequence[App],
+    rendered: Mapping[str, RenderedApp],
+    reports: Sequence[AppReport],
+) -> list[AppReport]:
+    """The reports with their policy results: the configured policies on each rendered
+    app's desired resources (cached by resource and policy set, in memory and on disk),
+    then the live-state policies on the drift of each app that could be compared."""
+    from auditor.pipeline.core import default_cache_dir
+
+    cfg = pipeline.config.policy
+    policies = load_policy_set(builtin=cfg.builtin, paths=cfg.paths, data=cfg.data)
+    runner = build_runner(
+        policies, config=cfg, cache_dir=default_cache_dir(pipeline.config) / "policy"
+    )
+    live = has_live_policies(policies)
+    try:
+        targets = [
+            PolicyTarget(app=a.name, context=app_context(a), resources=rendered[a.name].resources)
+            for a in apps
+            if not rendered[a.name].error
+        ]
+        results = {r.app: r for r in runner.run(targets, today=date.today())}
+        out = []
+        for app, report in zip(apps, reports, strict=True):
+            result = results.get(app.name)
+            if result is None:  # the render failed: its error stays the app's story
+                out.append(report)
+                continue
+            found = list(result.violations)
+            if live and report.sync != SyncStatus.UNKNOWN:
+                found += evaluate_live(
+                    runner.engine,
+                    policies,
+                    app=app.name,
+                    context=app_context(app),
+                    drifts=report.resources,
+                )
+            out.append(replace(report, violations=tuple(found)))
+        return out
+    finally:
+        runner.engine.close()
+        if runner.pool is not None:
+            runner.pool.close()
 
 
 COMPARE_OPTIONS = "argocd.argoproj.io/compare-options"

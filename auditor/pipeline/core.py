@@ -6,6 +6,7 @@ commands, workers and the bot compose. Multi-step flows live in sibling modules
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 from auditor.apps import adopt_children, discover, renders_applications
 from auditor.config import Config
 from auditor.errors import AppNotFound, SourceError
+from auditor.forge import Forge
 from auditor.live import (
     ClusterReader,
     ClusterRegistry,
@@ -21,15 +23,22 @@ from auditor.live import (
     KubeClusterReader,
 )
 from auditor.model import (
+    AdoptResult,
     App,
     AppReport,
     AuditReport,
     Discovery,
+    Project,
     RenderedApp,
+    SyncResult,
 )
 from auditor.pipeline import audit
+from auditor.pipeline import check as check_flow
+from auditor.pipeline import sync as sync_flow
 from auditor.render import Renderer
+from auditor.report.policy.model import CheckReport
 from auditor.sources import Checkout, Sources
+from auditor.store import Store
 
 Progress = Callable[[str], None]
 
@@ -155,3 +164,50 @@ class Pipeline:
     ) -> AppReport:
         """One app's report from its render and its cluster's snapshot."""
         return audit.audit_app(self, app, rendered, snapshot=snapshot, tracked=tracked)
+
+    def sync(
+        self,
+        checkout: Checkout,
+        app: App,
+        *,
+        request: sync_flow.SyncRequest,
+        projects: Sequence[Project] = (),
+        store: Store | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> SyncResult:
+        """Heal one app now (see `auditor.pipeline.sync`)."""
+        return sync_flow.sync(
+            self,
+            checkout,
+            app,
+            request=request,
+            projects=projects,
+            store=store,
+            sleep=sleep or time.sleep,
+        )
+
+    def adopt(
+        self,
+        checkout: Checkout,
+        app: App,
+        *,
+        remote: str,
+        base_branch: str = "main",
+        forge: Forge | None = None,
+    ) -> AdoptResult:
+        """Propose the app's live changes as a pull request (see `auditor.pipeline.sync`)."""
+        return sync_flow.adopt(
+            self, checkout, app, remote=remote, base_branch=base_branch, forge=forge
+        )
+
+    def check(
+        self,
+        *,
+        repo: str | None = None,
+        base: str | None = None,
+        head: str | None = None,
+        policy_dirs: Sequence[str] = (),
+    ) -> CheckReport:
+        """Policies on the desired state of the apps a change affects (see
+        `auditor.pipeline.check`)."""
+        return check_flow.check(self, repo=repo, base=base, head=head, policy_dirs=policy_dirs)

@@ -2,7 +2,8 @@
 directories, parsed into `PolicyModule`s with a content hash and the `data` documents.
 
 Each package falls in a scope: `resource` (input only), `app` (reads `data.auditor.app`)
-or `cross` (reads `data.auditor.resources`); engines compile and cache per scope.
+or `cross` (reads `data.auditor.resources`); engines compile and cache per scope. A
+package whose rules say METADATA `custom.scope: live` reads an audit's drift instead.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from auditor.policy.errors import PolicyLoadError
 from auditor.policy.parse import PolicyModule, parse_module
 
 SCOPES = ("resource", "app", "cross")
+LIVE = "live"
+ALL_SCOPES = (*SCOPES, LIVE)
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,17 @@ class PolicySet:
             refs = set().union(*(m.data_refs for m in mods))
             direct[name] = _direct_scope(refs)
             deps[name] = {p for p in packages if p != name and any(_refers(r, p) for r in refs)}
+        for name, mods in packages.items():
+            if any(_live(rule.metadata) for m in mods for rule in m.decision_rules):
+                direct[name] = LIVE
         resolved = dict(direct)
         changed = True
         while changed:
             changed = False
             for name, needed in deps.items():
-                best = max([resolved[name], *(resolved[d] for d in needed)], key=SCOPES.index)
+                if resolved[name] == LIVE:
+                    continue
+                best = max([resolved[name], *(resolved[d] for d in needed)], key=ALL_SCOPES.index)
                 if best != resolved[name]:
                     resolved[name], changed = best, True
         return resolved
@@ -98,6 +106,11 @@ class PolicySet:
                 if info.name == rule and info.metadata:
                     return info.metadata
         return {}
+
+
+def _live(metadata: Mapping[str, Any]) -> bool:
+    custom = metadata.get("custom")
+    return isinstance(custom, Mapping) and custom.get("scope") == LIVE
 
 
 def _direct_scope(refs: Iterable[str]) -> str:

@@ -26,38 +26,53 @@ def _init_worker(policies: PolicySet) -> None:
     _WORKER["engine"] = RegoPolicyEngine(policies)
 
 
-def _run_job(job: Job) -> list[RawOutcome]:
-    scope, context, bodies = job
+def _run_batch(batch: Sequence[Job]) -> list[list[RawOutcome]]:
     engine = _WORKER["engine"]
-    result: list[RawOutcome] = engine.evaluate(scope=scope, context=context, resources=bodies)
-    return result
+    return [
+        engine.evaluate(scope=scope, context=context, resources=bodies)
+        for scope, context, bodies in batch
+    ]
 
 
 class WorkerPool:
     """`workers` processes running `RegoPolicyEngine`s over the same policy set."""
 
     def __init__(
-        self, *, policies: PolicySet, workers: int | None = None, threshold: int = 400
+        self,
+        *,
+        policies: PolicySet,
+        workers: int | None = None,
+        threshold: int = 400,
+        batches_per_worker: int = 4,
     ) -> None:
         self.policies = policies
+        self.batches_per_worker = batches_per_worker
         self.workers = workers or os.cpu_count() or 1
         self.threshold = threshold
         self._executor: ProcessPoolExecutor | None = None
 
     def evaluate(self, jobs: Sequence[Job]) -> list[list[RawOutcome]]:
-        """Run jobs across the workers, splitting big jobs so every core gets work."""
-        pieces: list[tuple[int, Job]] = []
+        """Run jobs across the workers in a few large batches of consecutive jobs (the
+        scopes of one app stay together, so a worker compiles that app's bundle once);
+        a job bigger than a batch is split."""
         total = sum(len(job[2]) for job in jobs)
-        size = max(50, total // (self.workers * 4) + 1)
+        size = max(50, total // (self.workers * self.batches_per_worker) + 1)
+        batches: list[list[tuple[int, Job]]] = [[]]
+        filled = 0
         for index, (scope, context, bodies) in enumerate(jobs):
             for start in range(0, len(bodies), size):
-                pieces.append((index, (scope, context, list(bodies[start : start + size]))))
+                piece = list(bodies[start : start + size])
+                if filled and filled + len(piece) > size:
+                    batches.append([])
+                    filled = 0
+                batches[-1].append((index, (scope, context, piece)))
+                filled += len(piece)
         out: list[list[RawOutcome]] = [[] for _ in jobs]
-        executor = self._pool()
-        for (index, _), result in zip(
-            pieces, executor.map(_run_job, [p[1] for p in pieces]), strict=True
-        ):
-            out[index].extend(result)
+        batches = [batch for batch in batches if batch]
+        work = [[job for _, job in batch] for batch in batches]
+        for batch, results in zip(batches, self._pool().map(_run_batch, work), strict=True):
+            for (index, _), result in zip(batch, results, strict=True):
+                out[index].extend(result)
         return out
 
     def _pool(self) -> ProcessPoolExecutor:

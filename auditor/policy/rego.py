@@ -20,7 +20,8 @@ import regopy.rego_shared as rs
 
 from auditor.policy.engine import RawOutcome, exception_names, flatten
 from auditor.policy.errors import PolicyLoadError
-from auditor.policy.library import PolicySet
+from auditor.policy.kinds import kind_plans
+from auditor.policy.library import LIVE, PolicySet
 from auditor.policy.parse import PolicyModule
 from auditor.policy.shim import (
     EXCEPTION_PREFIX,
@@ -63,18 +64,27 @@ def quiet_stdout() -> Iterator[None]:
 class RegoPolicyEngine:
     """The policies of a `PolicySet`, compiled with regopy."""
 
-    def __init__(self, policies: PolicySet) -> None:
+    def __init__(self, policies: PolicySet, *, kind_filter: bool = True) -> None:
         self.policies = policies
         self._shim = shim_source(policies)
         self._rules = scope_rules(policies)
-        self._entrypoints = [f"{SHIM_PACKAGE}/{s}" for s in non_empty_scopes(policies)]
+        self._plans = kind_plans(policies, self._rules) if kind_filter else {}
+        scopes = non_empty_scopes(policies)
+        self._entrypoints = [f"{SHIM_PACKAGE}/{s}" for s in scopes]
         self._bundles: dict[str, Any] = {}
-        self._resource_bundle = self._build({}, probe=True)
+        every = [e for scope in scopes for e in self._all(scope)]
+        self._resource_bundle = self._build({}, probe=True, entrypoints=every)
         # Per-app bundles hold only what the app/cross scopes need: smaller, faster builds.
         self._app_modules = policies.modules_for(("app", "cross"))
-        self._app_entrypoints = [
-            f"{SHIM_PACKAGE}/{s}" for s in non_empty_scopes(policies) if s != "resource"
-        ]
+        self._app_entrypoints = [*self._all("app"), *self._all("cross")]
+        self._runner = _interpreter()
+
+    def _all(self, scope: str) -> list[str]:
+        """The entrypoints of a scope: the whole scope and its kind classes."""
+        if not self._rules[scope]:
+            return []
+        plan = self._plans.get(scope)
+        return [f"{SHIM_PACKAGE}/{n}" for n in [scope, *(plan.entries if plan else ())]]
 
     def close(self) -> None:
         self._bundles.clear()
@@ -88,13 +98,20 @@ class RegoPolicyEngine:
     ) -> list[RawOutcome]:
         if not self._rules[scope]:
             return [RawOutcome() for _ in resources]
-        bundle = self._resource_bundle if scope == "resource" else self._bundle_for(context)
-        runner = _interpreter()
+        plan = self._plans.get(scope)
+        names = [plan.entrypoint(r.get("kind")) if plan else scope for r in resources]
+        if not any(names):
+            return [RawOutcome() for _ in resources]
+        shared = scope in ("resource", LIVE)  # no app data: the bundle built once
+        bundle = self._resource_bundle if shared else self._bundle_for(context)
+        runner = self._runner
         out: list[RawOutcome] = []
-        entrypoint = f"{SHIM_PACKAGE}/{scope}"
-        for resource in resources:
+        for resource, name in zip(resources, names, strict=True):
+            if name is None:
+                out.append(_EMPTY)
+                continue
             runner.set_input(regopy.Input(resource))
-            ok, value = _run(runner, bundle=bundle, entrypoint=entrypoint)
+            ok, value = _run(runner, bundle=bundle, entrypoint=f"{SHIM_PACKAGE}/{name}")
             if ok:
                 out.append(_outcome(value))
             else:
@@ -105,6 +122,7 @@ class RegoPolicyEngine:
         key = json.dumps(context, sort_keys=True, default=str)
         bundle = self._bundles.get(key)
         if bundle is None:
+            # The app context is base data: one bundle per app context (see module doc).
             if len(self._bundles) > 64:
                 self._bundles.clear()
             bundle = self._bundles[key] = self._build(
@@ -174,8 +192,13 @@ class RegoPolicyEngine:
         return RawOutcome(values=values, exceptions=exceptions, errors=errors)
 
 
+_EMPTY = RawOutcome()
+
+
 def _interpreter() -> Any:
     interp = regopy.Interpreter()
+    # Well-formedness checks stay on: they cost ~25% of a bundle's compile time, but
+    # without them a construct rego-cpp 1.5.2 mishandles segfaults instead of failing.
     interp.strict_built_in_errors = True
     interp.log_level = regopy.LogLevel.NONE
     return interp

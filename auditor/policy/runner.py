@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from auditor.model import Resource, Violation
+from auditor.model import Resource, ResourceKey, SourceLocation, Violation
 from auditor.policy.cache import ResultCache, content_hash, context_hash
 from auditor.policy.engine import PolicyEngine, RawOutcome
 from auditor.policy.library import SCOPES, PolicySet
@@ -42,6 +42,12 @@ class PolicyResult:
     stats: Mapping[str, int] = field(default_factory=dict)
 
 
+# (scope shelves, resource hash, key, source, app, today): what a resource's final
+# violations depend on. Memoized so a warm run is a dict lookup per resource.
+_MemoKey = tuple[tuple[str, ...], str, ResourceKey, SourceLocation | None, str, date]
+MEMO_LIMIT = 500_000
+
+
 @dataclass(frozen=True)
 class _Task:
     scope: str
@@ -67,6 +73,7 @@ class PolicyRunner:
         self.pool = pool
         self._digest = policies.digest
         self._ids = policy_ids(policies)
+        self._memo: dict[_MemoKey, tuple[Violation, ...]] = {}
 
     def run(self, targets: Sequence[PolicyTarget], *, today: date) -> list[PolicyResult]:
         """Evaluate every target; results are in the order of `targets`."""
@@ -77,24 +84,25 @@ class PolicyRunner:
             kept.append(good)
             notes.append(skipped)
         outcomes: dict[tuple[int, int, str], RawOutcome] = {}
+        memo_keys: list[list[_MemoKey]] = []
         tasks: list[_Task] = []
         cached = [0] * len(targets)
         for t_index, target in enumerate(targets):
             hashes = [content_hash(r.body) for r in kept[t_index]]
-            full = _context("cross", target=target, resources=kept[t_index])
-            for scope in SCOPES:
-                # The cache key holds only what the scope reads (the app's resources by
-                # their hashes); the engine gets the whole context so app and cross scopes
-                # share one compiled bundle per app.
-                keyed = _context(scope, target=target, resources=())
-                if scope == "cross":
-                    keyed = {**keyed, "resources": hashes}
-                shelf = self.cache.shelf(
-                    policies=self._digest, scope=scope, context=context_hash(keyed)
-                )
-                context = {} if scope == "resource" else full
+            shelves = self._shelves(target, hashes)
+            keys = [
+                (shelves, digest, r.key, r.source, target.app, today)
+                for r, digest in zip(kept[t_index], hashes, strict=True)
+            ]
+            memo_keys.append(keys)
+            # A resource whose violations are memoized needs no outcome at all.
+            todo = [(i, d) for i, (d, k) in enumerate(zip(hashes, keys, strict=True))]
+            todo = [(i, d) for i, d in todo if keys[i] not in self._memo]
+            cached[t_index] += (len(hashes) - len(todo)) * len(SCOPES)
+            full: Mapping[str, Any] | None = None
+            for scope, shelf in zip(SCOPES, shelves, strict=True):
                 missing: list[tuple[int, int, str]] = []
-                for r_index, digest in enumerate(hashes):
+                for r_index, digest in todo:
                     hit = self.cache.get(shelf, digest)
                     if hit is None:
                         missing.append((t_index, r_index, digest))
@@ -102,6 +110,11 @@ class PolicyRunner:
                         outcomes[(t_index, r_index, scope)] = hit
                         cached[t_index] += 1
                 if missing:
+                    # The engine gets the whole context for app and cross scopes, so
+                    # both share one compiled bundle per app.
+                    if full is None:
+                        full = _context("cross", target=target, resources=kept[t_index])
+                    context = {} if scope == "resource" else full
                     tasks.append(_Task(scope, context, shelf, tuple(missing)))
         for task, results in zip(tasks, self._execute(tasks, kept), strict=True):
             for (t_index, r_index, digest), outcome in zip(task.items, results, strict=True):
@@ -115,12 +128,26 @@ class PolicyRunner:
                 resources=kept[i],
                 outcomes=outcomes,
                 index=i,
+                memo_keys=memo_keys[i],
                 notes=notes[i],
                 cached=cached[i],
                 today=today,
             )
             for i, target in enumerate(targets)
         ]
+
+    def _shelves(self, target: PolicyTarget, hashes: Sequence[str]) -> tuple[str, ...]:
+        """The cache shelf of each scope: the key holds only what the scope reads (the
+        app context; for `cross`, also the app's resources by their hashes)."""
+        out = []
+        for scope in SCOPES:
+            keyed = _context(scope, target=target, resources=())
+            if scope == "cross":
+                keyed = {**keyed, "resources": list(hashes)}
+            out.append(
+                self.cache.shelf(policies=self._digest, scope=scope, context=context_hash(keyed))
+            )
+        return tuple(out)
 
     def _execute(
         self, tasks: Sequence[_Task], kept: Sequence[Sequence[Resource]]
@@ -143,16 +170,25 @@ class PolicyRunner:
         resources: Sequence[Resource],
         outcomes: Mapping[tuple[int, int, str], RawOutcome],
         index: int,
+        memo_keys: Sequence[_MemoKey],
         notes: Sequence[str],
         cached: int,
         today: date,
     ) -> PolicyResult:
         violations: list[Violation] = []
+        if len(self._memo) > MEMO_LIMIT:
+            self._memo.clear()
         for r_index, resource in enumerate(resources):
+            memoized = self._memo.get(memo_keys[r_index])
+            if memoized is not None:
+                violations.extend(memoized)
+                continue
             found: list[Violation] = []
+            clean = True
             for scope in SCOPES:
                 outcome = outcomes.get((index, r_index, scope))
                 if outcome is not None:
+                    clean = clean and not outcome.errors
                     found.extend(
                         to_violations(
                             outcome,
@@ -162,7 +198,10 @@ class PolicyRunner:
                             ids=self._ids,
                         )
                     )
-            violations.extend(apply_waivers(found, resource=resource, app=target.app, today=today))
+            waived = tuple(apply_waivers(found, resource=resource, app=target.app, today=today))
+            if clean:
+                self._memo[memo_keys[r_index]] = waived
+            violations.extend(waived)
         total = len(resources) * len(SCOPES)
         return PolicyResult(
             app=target.app,

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from auditor.policy.library import SCOPES, PolicySet
+from auditor.policy.kinds import EXCEPTION_PREFIX, ScopePlan, kind_plans
+from auditor.policy.library import ALL_SCOPES, PolicySet
 
 SHIM_PACKAGE = "gitops_auditor_eval"
 SHIM_PATH = "gitops_auditor_eval.rego"
-EXCEPTION_PREFIX = "exception:"
+__all__ = ["EXCEPTION_PREFIX", "SHIM_PACKAGE", "SHIM_PATH", "ScopePlan"]
 
 
 def rule_ref(package: str, rule: str) -> str:
@@ -28,7 +29,7 @@ def rule_ref(package: str, rule: str) -> str:
 def scope_rules(policies: PolicySet) -> dict[str, dict[str, str]]:
     """Scope -> {result key -> Rego reference} for the decision and exception rules."""
     scopes = policies.scopes()
-    out: dict[str, dict[str, str]] = {scope: {} for scope in SCOPES}
+    out: dict[str, dict[str, str]] = {scope: {} for scope in ALL_SCOPES}
     for package in policies.decision_packages():
         entries = out[scopes[package]]
         for rule in policies.rules_of(package):
@@ -39,14 +40,22 @@ def scope_rules(policies: PolicySet) -> dict[str, dict[str, str]]:
 
 
 def shim_source(policies: PolicySet) -> str:
-    """The Rego source of the evaluation module."""
+    """The Rego source of the evaluation module: one rule per scope with every rule of
+    the scope, then one per scope and kind class (`<scope>_k<n>`, see `kinds.py`)."""
+    rules = scope_rules(policies)
     lines = [f"package {SHIM_PACKAGE}", "", "import rego.v1", ""]
-    for scope, entries in scope_rules(policies).items():
-        lines.append(f"{scope} := {{")
-        lines.extend(f'\t"{key}": [v | v := {ref}],' for key, ref in entries.items())
-        lines.append("}")
-        lines.append("")
+    for scope, entries in rules.items():
+        lines.extend(_collector(scope, entries))
+    for plan in kind_plans(policies, rules).values():
+        for name, keys in plan.entries.items():
+            scope = name.rpartition("_k")[0]
+            lines.extend(_collector(name, {k: rules[scope][k] for k in keys}))
     return "\n".join(lines)
+
+
+def _collector(name: str, entries: Mapping[str, str]) -> list[str]:
+    body = [f'\t"{key}": [v | v := {ref}],' for key, ref in entries.items()]
+    return [f"{name} := {{", *body, "}", ""]
 
 
 def non_empty_scopes(policies: PolicySet) -> list[str]:

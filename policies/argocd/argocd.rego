@@ -13,6 +13,7 @@ import data.builtin.lib.k8s
 # custom:
 #   id: argocd/automated-sync
 #   severity: deny
+#   kinds: [Application]
 deny_automated_sync contains msg if some msg in automated_sync(input)
 
 # METADATA
@@ -21,6 +22,7 @@ deny_automated_sync contains msg if some msg in automated_sync(input)
 # custom:
 #   id: argocd/retry
 #   severity: deny
+#   kinds: [Application]
 deny_retry contains msg if some msg in retry(input)
 
 # METADATA
@@ -29,6 +31,7 @@ deny_retry contains msg if some msg in retry(input)
 # custom:
 #   id: argocd/project
 #   severity: deny
+#   kinds: [Application]
 deny_default_project contains msg if some msg in default_project(input)
 
 # METADATA
@@ -37,6 +40,7 @@ deny_default_project contains msg if some msg in default_project(input)
 # custom:
 #   id: argocd/project-source-repos
 #   severity: deny
+#   kinds: [AppProject]
 deny_source_repos contains msg if some msg in source_repos(input)
 
 # METADATA
@@ -45,6 +49,7 @@ deny_source_repos contains msg if some msg in source_repos(input)
 # custom:
 #   id: argocd/project-cluster-resources
 #   severity: warn
+#   kinds: [AppProject]
 warn_cluster_resources contains msg if some msg in cluster_resources(input)
 
 # METADATA
@@ -53,6 +58,7 @@ warn_cluster_resources contains msg if some msg in cluster_resources(input)
 # custom:
 #   id: argocd/project-destinations
 #   severity: warn
+#   kinds: [AppProject]
 warn_destinations contains msg if some msg in destinations(input)
 
 is_application(obj) if {

@@ -13,6 +13,7 @@ import data.builtin.lib.k8s
 # custom:
 #   id: availability/replicas
 #   severity: deny
+#   kinds: [Deployment, StatefulSet, Rollout]
 deny_replicas contains msg if some msg in replicas(input, data.auditor.app, data.auditor.resources)
 
 # METADATA
@@ -21,6 +22,7 @@ deny_replicas contains msg if some msg in replicas(input, data.auditor.app, data
 # custom:
 #   id: availability/pdb
 #   severity: warn
+#   kinds: [Deployment]
 warn_pdb contains msg if some msg in pdb(input, data.auditor.app, data.auditor.resources)
 
 scaled_kinds := {"Deployment", "StatefulSet", "Rollout"}

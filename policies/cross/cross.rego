@@ -11,6 +11,7 @@ import data.builtin.lib.k8s
 # custom:
 #   id: cross/hpa-target
 #   severity: deny
+#   kinds: [HorizontalPodAutoscaler]
 deny_hpa_target contains msg if some msg in hpa_target(input, data.auditor.resources)
 
 # METADATA
@@ -19,6 +20,7 @@ deny_hpa_target contains msg if some msg in hpa_target(input, data.auditor.resou
 # custom:
 #   id: cross/service-selector
 #   severity: deny
+#   kinds: [Service]
 deny_service_selector contains msg if some msg in service_selector(input, data.auditor.resources)
 
 target_exists(ref, resources) if {

@@ -14,6 +14,7 @@ import data.builtin.lib.k8s
 # custom:
 #   id: images/no-latest
 #   severity: deny
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
 deny_latest_tag contains msg if some msg in latest_tag(input)
 
 # METADATA
@@ -24,6 +25,7 @@ deny_latest_tag contains msg if some msg in latest_tag(input)
 # custom:
 #   id: images/allowed-registries
 #   severity: deny
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
 deny_registry contains msg if some msg in registry(input, data.allowed_registries)
 
 latest_tag(obj) := {msg |

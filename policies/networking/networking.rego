@@ -11,6 +11,7 @@ import data.builtin.lib.k8s
 # custom:
 #   id: networking/ingress-tls
 #   severity: deny
+#   kinds: [Ingress]
 deny_ingress_tls contains msg if some msg in ingress_tls(input, data.auditor.app)
 
 # METADATA
@@ -19,6 +20,7 @@ deny_ingress_tls contains msg if some msg in ingress_tls(input, data.auditor.app
 # custom:
 #   id: networking/load-balancer
 #   severity: warn
+#   kinds: [Service]
 warn_load_balancer contains msg if some msg in load_balancer(input)
 
 ingress_tls(obj, app) := {msg |

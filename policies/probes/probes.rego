@@ -11,6 +11,7 @@ import data.builtin.lib.k8s
 # custom:
 #   id: probes/liveness
 #   severity: deny
+#   kinds: [Deployment, StatefulSet, DaemonSet]
 deny_liveness contains msg if some msg in missing_liveness(input)
 
 # METADATA
@@ -19,6 +20,7 @@ deny_liveness contains msg if some msg in missing_liveness(input)
 # custom:
 #   id: probes/readiness
 #   severity: deny
+#   kinds: [Deployment, StatefulSet, DaemonSet]
 deny_readiness contains msg if some msg in missing_readiness(input)
 
 # One function per probe: rego-cpp 1.5.2 quotes a string literal passed as a function

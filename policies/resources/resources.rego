@@ -13,6 +13,7 @@ import data.builtin.lib.k8s
 # custom:
 #   id: resources/requests
 #   severity: deny
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
 deny_requests contains msg if some msg in requests(input)
 
 # METADATA
@@ -21,6 +22,7 @@ deny_requests contains msg if some msg in requests(input)
 # custom:
 #   id: resources/memory-limit
 #   severity: deny
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
 deny_memory_limit contains msg if some msg in memory_limit(input)
 
 # METADATA
@@ -29,6 +31,7 @@ deny_memory_limit contains msg if some msg in memory_limit(input)
 # custom:
 #   id: resources/cpu-limit
 #   severity: warn
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
 warn_cpu_limit contains msg if some msg in cpu_limit(input)
 
 requests(obj) := {msg |

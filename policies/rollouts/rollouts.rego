@@ -13,6 +13,7 @@ import data.builtin.lib.k8s
 # custom:
 #   id: rollouts/canary-analysis
 #   severity: deny
+#   kinds: [Rollout]
 deny_canary_analysis contains msg if some msg in canary_analysis(input)
 
 has_analysis(canary) if canary.analysis

@@ -11,6 +11,7 @@ import data.builtin.lib.k8s
 # custom:
 #   id: security/privileged
 #   severity: deny
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
 deny_privileged contains msg if some msg in privileged(input)
 
 # METADATA
@@ -19,6 +20,7 @@ deny_privileged contains msg if some msg in privileged(input)
 # custom:
 #   id: security/privilege-escalation
 #   severity: deny
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
 deny_privilege_escalation contains msg if some msg in privilege_escalation(input)
 
 # METADATA
@@ -27,6 +29,7 @@ deny_privilege_escalation contains msg if some msg in privilege_escalation(input
 # custom:
 #   id: security/run-as-non-root
 #   severity: deny
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
 deny_run_as_non_root contains msg if some msg in run_as_root(input)
 
 # METADATA
@@ -35,6 +38,7 @@ deny_run_as_non_root contains msg if some msg in run_as_root(input)
 # custom:
 #   id: security/host-namespaces
 #   severity: deny
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
 deny_host_namespaces contains msg if some msg in host_namespaces(input)
 
 # METADATA
@@ -43,6 +47,7 @@ deny_host_namespaces contains msg if some msg in host_namespaces(input)
 # custom:
 #   id: security/host-path
 #   severity: deny
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
 deny_host_path contains msg if some msg in host_path(input)
 
 # METADATA
@@ -51,6 +56,7 @@ deny_host_path contains msg if some msg in host_path(input)
 # custom:
 #   id: security/read-only-root-filesystem
 #   severity: warn
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
 warn_read_only_root contains msg if some msg in writable_root(input)
 
 # METADATA
@@ -59,6 +65,7 @@ warn_read_only_root contains msg if some msg in writable_root(input)
 # custom:
 #   id: security/drop-all-capabilities
 #   severity: warn
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
 warn_drop_all contains msg if some msg in capabilities_kept(input)
 
 context(c) := object.get(c, "securityContext", {})

@@ -1,8 +1,10 @@
-"""The audit as markdown (a PR comment or a ticket): summary table, then per-app details."""
+"""The audit as markdown (a PR comment or a ticket): summary table (with policy counts),
+then per-app details: drifted fields, then policy violations."""
 
 from __future__ import annotations
 
 from auditor.model import AppReport, AuditReport, ResourceStatus, SyncStatus
+from auditor.report.audit.table import policy_counts
 from auditor.report.values import short
 
 _ICON = {SyncStatus.SYNCED: "✅", SyncStatus.OUT_OF_SYNC: "⚠️", SyncStatus.UNKNOWN: "❓"}
@@ -14,14 +16,14 @@ def audit_markdown(report: AuditReport) -> str:
         "",
         f"Revision `{report.revision[:12]}` at {report.generated_at}.",
         "",
-        "| App | Cluster | Namespace | Sync | Details |",
-        "|---|---|---|---|---|",
+        "| App | Cluster | Namespace | Sync | Policies | Details |",
+        "|---|---|---|---|---|---|",
     ]
     for app in report.apps:
         detail = app.error or _counts(app)
         lines.append(
             f"| {app.name} | {app.cluster} | {app.namespace or '-'} "
-            f"| {_ICON[app.sync]} {app.sync} | {_cell(detail)} |"
+            f"| {_ICON[app.sync]} {app.sync} | {policy_counts(app) or '-'} | {_cell(detail)} |"
         )
     for app in report.apps:
         section = app_markdown(app)
@@ -47,15 +49,23 @@ def app_markdown(app: AppReport) -> str:
                 f"| {what} | `{u.path}` (unmanaged) | - | {_cell(short(u.live))} "
                 f"| {u.manager} | {u.time or '-'} |"
             )
-    if not rows:
-        return ""
-    head = [
-        f"### {app.name}",
-        "",
-        "| Resource | Field | Git | Live | Changed by | At |",
-        "|---|---|---|---|---|---|",
-    ]
-    return "\n".join(head + rows)
+    out = [f"### {app.name}"] if rows or app.violations else []
+    if rows:
+        out += [
+            "",
+            "| Resource | Field | Git | Live | Changed by | At |",
+            "|---|---|---|---|---|---|",
+            *rows,
+        ]
+    if app.violations:
+        out += ["", "| Severity | Policy | Resource | Message |", "|---|---|---|---|"]
+        out += [
+            f"| {v.severity}{' (waived)' if v.waived else ''} | `{v.policy}` "
+            f"| {f'{v.resource.kind}/{v.resource.name}' if v.resource else '-'} "
+            f"| {_cell(v.message)} |"
+            for v in app.violations
+        ]
+    return "\n".join(out)
 
 
 def _headline(report: AuditReport) -> str:

@@ -1,8 +1,9 @@
-"""The audit as a table: one row per app, then each drifted field with who changed it."""
+"""The audit as a table: one row per app (with its policy results counted), then each
+drifted field with who changed it, then each policy violation."""
 
 from __future__ import annotations
 
-from auditor.model import AuditReport, ResourceStatus, SyncStatus
+from auditor.model import AppReport, AuditReport, ResourceStatus, SyncStatus
 from auditor.report.table import format_table
 from auditor.report.values import short
 
@@ -25,13 +26,18 @@ def audit_table(report: AuditReport, *, stats: bool = False) -> str:
                 app.namespace or "-",
                 str(app.sync),
                 str(len(app.resources)),
+                policy_counts(app) or "-",
                 app.error or ", ".join(counts),
             ]
         )
-    lines = [format_table(["APP", "CLUSTER", "NAMESPACE", "SYNC", "RESOURCES", "DETAILS"], rows)]
+    head = ["APP", "CLUSTER", "NAMESPACE", "SYNC", "RESOURCES", "POLICIES", "DETAILS"]
+    lines = [format_table(head, rows)]
     details = _details(report)
     if details:
         lines += ["", details]
+    violations = _violations(report)
+    if violations:
+        lines += ["", violations]
     if stats:
         lines += ["", stats_line(report)]
     return "\n".join(lines)
@@ -73,6 +79,36 @@ def _details(report: AuditReport) -> str:
     if not rows:
         return ""
     return format_table(["APP", "RESOURCE", "FIELD", "GIT", "LIVE", "CHANGED BY", "AT"], rows)
+
+
+def policy_counts(app: AppReport) -> str:
+    """`2 deny, 1 warn` (waived results apart): the policy column of an app."""
+    counts = {s: 0 for s in ("error", "deny", "warn")}
+    waived = 0
+    for v in app.violations:
+        if v.waived:
+            waived += 1
+        else:
+            counts[v.severity] = counts.get(v.severity, 0) + 1
+    parts = [f"{n} {s}" for s, n in counts.items() if n]
+    return ", ".join(parts + ([f"{waived} waived"] if waived else []))
+
+
+def _violations(report: AuditReport) -> str:
+    rows = [
+        [
+            app.name,
+            v.severity + (" (waived)" if v.waived else ""),
+            v.policy,
+            f"{v.resource.kind}/{v.resource.name}" if v.resource else "-",
+            v.message,
+        ]
+        for app in report.apps
+        for v in app.violations
+    ]
+    if not rows:
+        return ""
+    return format_table(["APP", "SEVERITY", "POLICY", "RESOURCE", "MESSAGE"], rows)
 
 
 def stats_line(report: AuditReport) -> str:

@@ -1,0 +1,27 @@
+"""The configured forge (`remediation.forge` in gitops-auditor.yaml): GitHub or GitLab,
+its API URL, repository and the environment variable holding the token."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from auditor.config import ForgeConfig
+from auditor.errors import ConfigError
+from auditor.forge.github import GitHubForge
+from auditor.forge.gitlab import GitLabForge
+from auditor.forge.port import Forge
+
+
+def forge_from_config(config: ForgeConfig, *, env: Mapping[str, str] | None = None) -> Forge:
+    env = os.environ if env is None else env
+    token = ""
+    if config.token_env:
+        token = env.get(config.token_env, "")
+        if not token:
+            raise ConfigError(
+                f"remediation.forge.token_env: environment variable {config.token_env} is not set"
+            )
+    if config.kind == "github":
+        return GitHubForge(repo=config.repo, token=token, base_url=config.url)
+    return GitLabForge(repo=config.repo, token=token, url=config.url)

@@ -1,0 +1,210 @@
+"""A local stand-in for GitHub's and GitLab's pull-request REST APIs (stdlib HTTP server
+on 127.0.0.1, in a thread). It answers the calls the PR step makes, as those APIs document
+them, refuses anything else with 422/404, and records every request: the contract tests
+and the demo (labelled as a stand-in) use it. Not a forge: nothing is persisted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+
+
+@dataclass
+class FakeForge:
+    """State of the stand-in: repositories/projects known, PRs opened, requests seen."""
+
+    url: str = ""
+    repos: set[str] = field(default_factory=set)
+    pulls: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_repo(self, repo: str) -> None:
+        self.repos.add(repo)
+        self.pulls.setdefault(repo, [])
+
+
+def _github(forge: FakeForge, call: Call) -> tuple[int, Any]:
+    m = re.fullmatch(r"/repos/([^/]+)/([^/]+)(/pulls(?:/(\d+))?)?", call.path)
+    if m is None:
+        return 404, {"message": "Not Found"}
+    repo = f"{m.group(1)}/{m.group(2)}"
+    if repo not in forge.repos:
+        return 404, {"message": "Not Found"}
+    base = f"{forge.url}/repos/{repo}"
+    if m.group(3) is None and call.method == "GET":
+        return 200, {
+            "id": 1,
+            "name": m.group(2),
+            "full_name": repo,
+            "owner": {"login": m.group(1)},
+            "url": base,
+            "html_url": f"{forge.url}/{repo}",
+            "default_branch": "main",
+        }
+    pulls = forge.pulls[repo]
+    number = m.group(4)
+    if number is None and call.method == "GET":
+        head = call.query.get("head", "")
+        if call.query.get("state") != "open" or ":" not in head:
+            return 422, {"message": "expected state=open and head=owner:branch"}
+        return 200, [p for p in pulls if p["state"] == "open" and p["head"]["label"] == head]
+    if number is None and call.method == "POST":
+        body = call.body if isinstance(call.body, dict) else {}
+        missing = [k for k in ("title", "head", "base", "body") if not body.get(k)]
+        if missing:
+            return 422, {"message": f"missing {missing}"}
+        n = len(pulls) + 1
+        pr = {
+            "number": n,
+            "id": 1000 + n,
+            "state": "open",
+            "title": body["title"],
+            "body": body["body"],
+            "url": f"{base}/pulls/{n}",
+            "html_url": f"{forge.url}/{repo}/pull/{n}",
+            "head": {"ref": body["head"], "label": f"{m.group(1)}:{body['head']}"},
+            "base": {"ref": body["base"]},
+        }
+        pulls.append(pr)
+        return 201, pr
+    found = next((p for p in pulls if str(p["number"]) == number), None)
+    if found is None:
+        return 404, {"message": "Not Found"}
+    if call.method == "GET":
+        return 200, found
+    if call.method == "PATCH":
+        body = call.body if isinstance(call.body, dict) else {}
+        unknown = set(body) - {"title", "body", "state", "base"}
+        if unknown:
+            return 422, {"message": f"unknown fields {sorted(unknown)}"}
+        found.update(body)
+        return 200, found
+    return 404, {"message": "Not Found"}
+
+
+def _gitlab(forge: FakeForge, call: Call) -> tuple[int, Any]:
+    m = re.fullmatch(r"/api/v4/projects/([^/]+)(/merge_requests(?:/(\d+))?)?", call.path)
+    if m is None:
+        return 404, {"message": "404 Not Found"}
+    ident = m.group(1)
+    projects = sorted(forge.repos)
+    by_id = {str(i + 1): p for i, p in enumerate(projects)}
+    by_path = {quote(p, safe=""): p for p in projects}
+    project = by_id.get(ident) or by_path.get(ident)
+    if project is None:
+        return 404, {"message": "404 Project Not Found"}
+    pid = projects.index(project) + 1
+    if m.group(2) is None and call.method == "GET":
+        if ident not in by_path:
+            return 422, {"message": "expected the URL-encoded project path"}
+        return 200, {
+            "id": pid,
+            "path_with_namespace": project,
+            "web_url": f"{forge.url}/{project}",
+            "default_branch": "main",
+        }
+    if ident not in by_id:
+        return 422, {"message": "expected the numeric project id"}
+    mrs = forge.pulls[project]
+    iid = m.group(3)
+    if iid is None and call.method == "GET":
+        if call.query.get("state") != "opened" or "source_branch" not in call.query:
+            return 422, {"message": "expected state=opened and source_branch"}
+        branch = call.query["source_branch"]
+        return 200, [r for r in mrs if r["state"] == "opened" and r["source_branch"] == branch]
+    if iid is None and call.method == "POST":
+        body = call.body if isinstance(call.body, dict) else {}
+        required = ("source_branch", "target_branch", "title", "description")
+        missing = [k for k in required if not body.get(k)]
+        if missing:
+            return 422, {"message": f"missing {missing}"}
+        n = len(mrs) + 1
+        mr = {
+            "id": 2000 + n,
+            "iid": n,
+            "project_id": pid,
+            "state": "opened",
+            "web_url": f"{forge.url}/{project}/-/merge_requests/{n}",
+            **{k: body[k] for k in required},
+        }
+        mrs.append(mr)
+        return 201, mr
+    found = next((r for r in mrs if str(r["iid"]) == iid), None)
+    if found is None:
+        return 404, {"message": "404 Not found"}
+    if call.method == "PUT":
+        body = call.body if isinstance(call.body, dict) else {}
+        unknown = set(body) - {"title", "description", "target_branch", "state_event"}
+        if unknown:
+            return 422, {"message": f"unknown fields {sorted(unknown)}"}
+        found.update(body)
+        return 200, found
+    return 404, {"message": "404 Not found"}
+
+
+def _handler(forge: FakeForge) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            return
+
+        def _serve(self) -> None:
+            split = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw.decode("utf-8", "replace")
+            query = {k: v[0] for k, v in parse_qs(split.query).items()}
+            call = Call(self.command, split.path, query, body)
+            with forge.lock:
+                forge.calls.append(call)
+                route = _gitlab if split.path.startswith("/api/v4/") else _github
+                status, data = route(forge, call)
+                if status >= 400:
+                    forge.violations.append(f"{call.method} {self.path}: {status} {data}")
+            payload = json.dumps(data).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PATCH = do_PUT = _serve
+
+    return Handler
+
+
+@contextmanager
+def fake_forge(*repos: str) -> Iterator[FakeForge]:
+    """Serve a `FakeForge` on 127.0.0.1 (an ephemeral port) while the block runs."""
+    forge = FakeForge()
+    for repo in repos:
+        forge.add_repo(repo)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(forge))
+    forge.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield forge
+    finally:
+        server.shutdown()
+        server.server_close()

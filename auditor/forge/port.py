@@ -1,0 +1,41 @@
+"""The `Forge` port (what the PR step needs of GitHub or GitLab) and `open_or_update`:
+search open PRs by head branch first, then edit the one found or open a new one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from auditor.errors import AuditorError
+
+
+class ForgeError(AuditorError):
+    """The forge refused or could not be reached; the message says which call."""
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """An open pull (merge) request: its number (GitLab's iid) and web URL."""
+
+    number: int
+    url: str
+    head: str
+    created: bool = False
+
+
+class Forge(Protocol):
+    """Pull requests on one repository (GitHub) or project (GitLab)."""
+
+    def find_open(self, *, head: str) -> PullRequest | None: ...
+
+    def create(self, *, head: str, base: str, title: str, body: str) -> PullRequest: ...
+
+    def update(self, number: int, *, title: str, body: str) -> PullRequest: ...
+
+
+def open_or_update(forge: Forge, *, head: str, base: str, title: str, body: str) -> PullRequest:
+    """One open PR per head branch: a later run updates it, never duplicates it."""
+    found = forge.find_open(head=head)
+    if found is not None:
+        return forge.update(found.number, title=title, body=body)
+    return forge.create(head=head, base=base, title=title, body=body)

@@ -1,0 +1,315 @@
+"""Sync (heal) and adopt (PR) composition. Heal: render, read the cluster, compare,
+check sync windows and the loop guard, plan (pure), apply (IO), remember heals, re-audit.
+Adopt: the drift's live values written to a branch, pushed, proposed as a pull request.
+Called by `Pipeline.sync`/`Pipeline.adopt` (`audit --heal/--pr`, `sync --app`, the demo).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from auditor.forge import Forge, open_or_update
+from auditor.live.tracking import tracked_by_app
+from auditor.model import (
+    ActionKind,
+    AdoptResult,
+    App,
+    AppReport,
+    ObjectAction,
+    Project,
+    RenderedApp,
+    Resource,
+    ResourceKey,
+    ResourceStatus,
+    SyncResult,
+    SyncStatus,
+)
+from auditor.pipeline.audit import diff_options, pair
+from auditor.remediate.adopt import branch_name, edits_for, fingerprint
+from auditor.remediate.adopt.git import base_clone, commit_and_push
+from auditor.remediate.apply import Applier
+from auditor.remediate.loopguard import HealEvent, dominant_manager, judge
+from auditor.remediate.plan import ApplyStep, PlanOptions, PruneStep, SyncPlan, plan_sync
+from auditor.remediate.windows import can_sync
+from auditor.report.audit.markdown import app_markdown
+from auditor.sources import Checkout
+
+if TYPE_CHECKING:
+    from auditor.live import ClusterSnapshot
+    from auditor.pipeline.core import Pipeline
+    from auditor.store import Store
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    """One sync: manual (`sync --app`) or automatic (`audit --heal`), pruning, dry run."""
+
+    prune: bool = False
+    dry_run: bool = False
+    manual: bool = True
+    now: datetime | None = None
+
+
+@dataclass
+class _Compared:
+    report: AppReport
+    snapshot: ClusterSnapshot
+    desired: list[Resource]
+    live: dict[ResourceKey, Mapping[str, Any]]
+
+
+def compare(pipeline: Pipeline, app: App, rendered: RenderedApp) -> _Compared:
+    """Read the app's cluster and compare: the report plus the paired objects."""
+    wanted = {(r.key.group, r.key.kind) for r in rendered.resources}
+    snapshot = pipeline.reader.read(app.cluster, wanted=wanted)
+    label_key = pipeline.config.tracking.instance_label_key
+    tracked = tracked_by_app(snapshot.objects.values(), label_key=label_key).get(app.name, [])
+    report = pipeline.audit_app(app, rendered, snapshot=snapshot, tracked=tracked)
+    paired = pair(app, rendered, snapshot, label_key=label_key)
+    desired: list[Resource] = [] if isinstance(paired, str) else paired[0]
+    live = {ResourceKey.of(obj): obj for obj in tracked}
+    live.update({r.key: obj for r in desired if (obj := snapshot.get(r.key)) is not None})
+    return _Compared(report=report, snapshot=snapshot, desired=desired, live=live)
+
+
+def sync(
+    pipeline: Pipeline,
+    checkout: Checkout,
+    app: App,
+    *,
+    request: SyncRequest,
+    projects: Sequence[Project] = (),
+    store: Store | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SyncResult:
+    """Heal one app: make its cluster match Git (or say exactly why not)."""
+    now = request.now or datetime.now(UTC)
+    prune = request.prune or app.sync_policy.prune
+    base = SyncResult(
+        app=app.name,
+        cluster=app.cluster,
+        dry_run=request.dry_run,
+        sync=SyncStatus.UNKNOWN,
+        prune=prune,
+    )
+    rendered = pipeline.render(app, checkout)
+    before = compare(pipeline, app, rendered)
+    base = replace(base, sync=before.report.sync)
+    project = next((p for p in projects if p.name == app.project), None)
+    verdict = can_sync(
+        project.sync_windows if project else (),
+        app=app.name,
+        namespace=app.destination.namespace,
+        clusters=(app.cluster, app.destination.server, app.destination.name),
+        manual=request.manual,
+        now=now,
+    )
+    if not verdict.allowed:
+        return _with(base, blocked_by=f"sync window: {verdict.blocked_by}")
+    options = plan_options(pipeline, app, before, prune=prune)
+    if not request.manual and store is not None:
+        options = _guard(pipeline, app, before.report, options, store=store, now=now)
+    plan = plan_sync(before.report, desired=before.desired, live=before.live, options=options)
+    if plan.refused:
+        return _with(base, blocked_by=plan.refused)
+    if request.dry_run:
+        return _with(base, actions=tuple(planned_actions(plan)))
+    applier = Applier(
+        client=pipeline.clusters.client(app.cluster),
+        index=before.snapshot.index_or_raise(),
+        retry=app.sync_policy.retry,
+        force=pipeline.config.remediation.force_conflicts,
+        sleep=sleep,
+    )
+    actions = applier.run(plan)
+    if store is not None:
+        _remember(store, app, before.report, actions, now=now)
+    after = compare(pipeline, app, rendered).report if plan.writes else before.report
+    return _with(base, actions=tuple(actions), sync=after.sync)
+
+
+def plan_options(pipeline: Pipeline, app: App, compared: _Compared, *, prune: bool) -> PlanOptions:
+    config = pipeline.config
+    namespace = app.destination.namespace
+    create = ""
+    if namespace and (app.sync_policy.option("CreateNamespace") or "").lower() == "true":
+        if compared.snapshot.get(ResourceKey("", "Namespace", "", namespace)) is None:
+            create = namespace
+    return PlanOptions(
+        app=app.name,
+        prune=prune,
+        allow_empty=app.sync_policy.allow_empty,
+        sync_options=app.sync_policy.sync_options,
+        strict=app.name in config.diff.strict_apps,
+        label_key=config.tracking.instance_label_key,
+        create_namespace=create,
+        diff=diff_options(config, app, compared.snapshot),
+    )
+
+
+def _guard(
+    pipeline: Pipeline,
+    app: App,
+    report: AppReport,
+    options: PlanOptions,
+    *,
+    store: Store,
+    now: datetime,
+) -> PlanOptions:
+    guard = pipeline.config.remediation.loop_guard
+    since = now - timedelta(seconds=guard.window_seconds)
+    guarded: dict[ResourceKey, tuple[str, str]] = {}
+    for drift in report.resources:
+        if drift.status != ResourceStatus.OUT_OF_SYNC:
+            continue
+        events = store.heals(app=app.name, cluster=app.cluster, key=drift.key, since=since)
+        verdict = judge(
+            events,
+            now=now,
+            max_heals=guard.max_heals,
+            window_seconds=guard.window_seconds,
+            current_managers=[c.manager for c in drift.changes],
+        )
+        if verdict.guarded:
+            guarded[drift.key] = (verdict.reason, verdict.manager)
+    return replace(options, guarded=guarded)
+
+
+def _remember(
+    store: Store,
+    app: App,
+    report: AppReport,
+    actions: Iterable[ObjectAction],
+    *,
+    now: datetime,
+) -> None:
+    """A heal event per resource reset from drift (created ones are not fights)."""
+    drifted = {d.key: d for d in report.resources if d.status == ResourceStatus.OUT_OF_SYNC}
+    for action in actions:
+        drift = drifted.get(action.key)
+        if action.action != ActionKind.APPLIED or drift is None:
+            continue
+        store.record_heal(
+            HealEvent(
+                app=app.name,
+                cluster=app.cluster,
+                key=action.key,
+                time=now,
+                fields=tuple(c.path for c in drift.changes),
+                manager=dominant_manager(c.manager for c in drift.changes),
+            )
+        )
+
+
+def planned_actions(plan: SyncPlan) -> list[ObjectAction]:
+    """A dry run's report: what each step would do, with the fields it would change."""
+    out = []
+    for step in plan.steps:
+        if isinstance(step, ApplyStep):
+            out.append(
+                ObjectAction(
+                    key=step.key,
+                    action=ActionKind.APPLIED,
+                    reason=step.reason,
+                    changes=step.changes,
+                    wave=step.wave,
+                )
+            )
+        elif isinstance(step, PruneStep):
+            out.append(
+                ObjectAction(
+                    key=step.key,
+                    action=ActionKind.PRUNED,
+                    reason=f"Extra: would be deleted, propagation {step.propagation}",
+                    wave=step.wave,
+                )
+            )
+        else:
+            out.append(
+                ObjectAction(
+                    key=step.key,
+                    action=ActionKind.SKIPPED,
+                    reason=step.reason,
+                    wave=step.wave,
+                    manager=step.manager,
+                )
+            )
+    return out
+
+
+def _with(result: SyncResult, **changes: Any) -> SyncResult:
+    return replace(result, **changes)
+
+
+def adopt(
+    pipeline: Pipeline,
+    checkout: Checkout,
+    app: App,
+    *,
+    remote: str,
+    base_branch: str,
+    forge: Forge | None,
+) -> AdoptResult:
+    """Write the live values of the app's drifted fields back to Git on the fingerprint's
+    branch, push it, and open (or update) its pull request."""
+    rendered = pipeline.render(app, checkout)
+    report = compare(pipeline, app, rendered).report
+    if report.sync != SyncStatus.OUT_OF_SYNC:
+        why = report.error or f"app is {report.sync}: nothing to adopt"
+        return AdoptResult(app=app.name, branch="", fingerprint="", error=why)
+    print_ = fingerprint(app.name, report.resources)
+    branch = branch_name(app.name, print_)
+    with base_clone(remote, base_branch=base_branch) as root:
+
+        def read(rel: str) -> str | None:
+            path = root / rel
+            return path.read_text(encoding="utf-8") if path.is_file() else None
+
+        kind = pipeline.renderer.source_type(app, app_dir=root / app.source.path)
+        edits = edits_for(app, report, desired=rendered.resources, read=read, source_type=kind)
+        if not edits.files:
+            return AdoptResult(
+                app=app.name,
+                branch="",
+                fingerprint=print_,
+                skipped=tuple(edits.skipped),
+                error="no drifted field can be written back to Git",
+            )
+        message = f"Adopt live changes of {app.name} ({print_})\n\n" + "\n".join(
+            f"- {line}" for line in edits.adopted
+        )
+        commit_and_push(root, branch=branch, files=edits.files, message=message)
+    result = AdoptResult(
+        app=app.name,
+        branch=branch,
+        fingerprint=print_,
+        files=tuple(sorted(edits.files)),
+        skipped=tuple(edits.skipped),
+    )
+    if forge is None:
+        return result
+    pr = open_or_update(
+        forge,
+        head=branch,
+        base=base_branch,
+        title=f"gitops-auditor: adopt live changes of {app.name}",
+        body=pr_body(report, adopted=edits.adopted, skipped=edits.skipped),
+    )
+    return replace(result, pr_url=pr.url, pr_number=pr.number, created=pr.created)
+
+
+def pr_body(report: AppReport, *, adopted: Sequence[str], skipped: Sequence[str]) -> str:
+    lines = [
+        f"gitops-auditor found live changes in **{report.name}** ({report.cluster}/"
+        f"{report.namespace or '-'}) and proposes to adopt them: merging makes Git match "
+        "the cluster. Close this PR to have them healed instead.",
+        "",
+        app_markdown(report),
+    ]
+    if skipped:
+        lines += ["", "Not adopted:", *(f"- {s}" for s in skipped)]
+    return "\n".join(lines) + "\n"
