@@ -9,12 +9,13 @@ from contextlib import contextmanager
 import click
 
 from auditor.cli.common import build_cluster_pipeline, cluster_options, echo_json, repo_options
-from auditor.cli.sync_cmd import remediate
 from auditor.model import AuditReport, SyncStatus
 from auditor.pipeline import Progress
+from auditor.pipeline.remediation import remediate
 from auditor.report.audit.json_out import audit_json
 from auditor.report.audit.markdown import audit_markdown
 from auditor.report.audit.table import audit_table
+from auditor.report.sync.remediation import remediation_json, remediation_text
 
 EXIT_SYNCED, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
 
@@ -75,14 +76,14 @@ def command(
     if output == "json":
         data = audit_json(report, stats=stats)
         if heal or pr:
-            data["remediation"] = outcome.as_json()
+            data["remediation"] = remediation_json(outcome)
         echo_json(data)
     elif output == "markdown":
         click.echo(audit_markdown(report), nl=False)
     else:
         click.echo(audit_table(report, stats=stats))
         if heal or pr:
-            click.echo(outcome.as_text())
+            click.echo(remediation_text(outcome))
     for problem in discovery.problems:
         click.echo(f"warning: {problem}", err=True)
     sys.exit(outcome.exit_code(report, exit_code(report)))

@@ -10,8 +10,8 @@ import subprocess
 from dataclasses import dataclass
 
 from auditor.demo.tour import DemoWorld
-from auditor.forge.fake import fake_forge
 from auditor.forge.github import GitHubForge
+from auditor.forge.standin import forge_standin
 from auditor.model import SyncResult, SyncStatus
 from auditor.pipeline.sync import SyncRequest
 
@@ -65,7 +65,7 @@ def pr_demo(world: DemoWorld) -> PrDemo:
             capture_output=True,
         )
     app = world.pipeline.find_app(world.discovery, ADOPTED)
-    with fake_forge("mycompany/k8s-deployments") as stand_in:
+    with forge_standin("mycompany/k8s-deployments") as stand_in:
         forge = GitHubForge(repo="mycompany/k8s-deployments", token="demo", base_url=stand_in.url)
         result = world.pipeline.adopt(
             world.checkout, app, remote=str(remote), base_branch="main", forge=forge

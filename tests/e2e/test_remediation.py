@@ -13,8 +13,8 @@ from typing import Any
 
 from auditor.demo.drift import make_drift
 from auditor.demo.tour import DemoWorld
-from auditor.forge.fake import fake_forge
 from auditor.forge.github import GitHubForge
+from auditor.forge.standin import forge_standin
 from auditor.kubesim.faults import WRITES, Fault
 from auditor.model import ActionKind, AppReport, SyncResult, SyncStatus
 from auditor.pipeline.sync import SyncRequest
@@ -196,7 +196,7 @@ def test_adopt_pr_branch_renders_to_the_live_values(world: DemoWorld, tmp_path: 
     git("clone", "--bare", "-q", str(world.repo), str(bare), cwd=tmp_path)
     make_drift(world.kubectl)
     drifted = audit(world, "billing", "my-api-production", "another-service-dev")
-    with fake_forge("mycompany/k8s-deployments") as fake:
+    with forge_standin("mycompany/k8s-deployments") as fake:
         forge = GitHubForge(repo="mycompany/k8s-deployments", token="t", base_url=fake.url)
         results = {
             name: world.pipeline.adopt(

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from auditor.forge import Forge, open_or_update
-from auditor.forge.fake import FakeForge, fake_forge
 from auditor.forge.github import GitHubForge
 from auditor.forge.gitlab import GitLabForge
+from auditor.forge.standin import ForgeStandIn, forge_standin
 
 BRANCH = "gitops-auditor/adopt-billing-0123456789"
 
@@ -21,13 +21,13 @@ def run_twice_then_other(forge: Forge) -> tuple[int, int, int]:
     return first.number, again.number, other.number
 
 
-def calls(fake: FakeForge) -> list[tuple[str, str]]:
+def calls(fake: ForgeStandIn) -> list[tuple[str, str]]:
     return [(c.method, c.path) for c in fake.calls]
 
 
 @pytest.mark.contract
 def test_github_contract_create_then_update_never_duplicate() -> None:
-    with fake_forge("acme/k8s-deployments") as fake:
+    with forge_standin("acme/k8s-deployments") as fake:
         forge = GitHubForge(repo="acme/k8s-deployments", token="t0k", base_url=fake.url)
         assert run_twice_then_other(forge) == (1, 1, 2)
     assert fake.violations == []
@@ -45,7 +45,7 @@ def test_github_contract_create_then_update_never_duplicate() -> None:
 
 @pytest.mark.contract
 def test_gitlab_contract_create_then_update_never_duplicate() -> None:
-    with fake_forge("platform/gitops/k8s-deployments") as fake:
+    with forge_standin("platform/gitops/k8s-deployments") as fake:
         forge = GitLabForge(repo="platform/gitops/k8s-deployments", token="t0k", url=fake.url)
         assert run_twice_then_other(forge) == (1, 1, 2)
     assert fake.violations == []
@@ -65,7 +65,7 @@ def test_gitlab_contract_create_then_update_never_duplicate() -> None:
 def test_github_contract_unknown_repository_is_a_readable_error() -> None:
     from auditor.forge import ForgeError
 
-    with fake_forge("acme/other") as fake:
+    with forge_standin("acme/other") as fake:
         forge = GitHubForge(repo="acme/missing", token="", base_url=fake.url)
         with pytest.raises(
             ForgeError, match="GitHub: cannot get repository acme/missing: HTTP 404"

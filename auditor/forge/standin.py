@@ -26,7 +26,7 @@ class Call:
 
 
 @dataclass
-class FakeForge:
+class ForgeStandIn:
     """State of the stand-in: repositories/projects known, PRs opened, requests seen."""
 
     url: str = ""
@@ -41,7 +41,7 @@ class FakeForge:
         self.pulls.setdefault(repo, [])
 
 
-def _github(forge: FakeForge, call: Call) -> tuple[int, Any]:
+def _github(forge: ForgeStandIn, call: Call) -> tuple[int, Any]:
     m = re.fullmatch(r"/repos/([^/]+)/([^/]+)(/pulls(?:/(\d+))?)?", call.path)
     if m is None:
         return 404, {"message": "Not Found"}
@@ -100,7 +100,7 @@ def _github(forge: FakeForge, call: Call) -> tuple[int, Any]:
     return 404, {"message": "Not Found"}
 
 
-def _gitlab(forge: FakeForge, call: Call) -> tuple[int, Any]:
+def _gitlab(forge: ForgeStandIn, call: Call) -> tuple[int, Any]:
     m = re.fullmatch(r"/api/v4/projects/([^/]+)(/merge_requests(?:/(\d+))?)?", call.path)
     if m is None:
         return 404, {"message": "404 Not Found"}
@@ -160,7 +160,7 @@ def _gitlab(forge: FakeForge, call: Call) -> tuple[int, Any]:
     return 404, {"message": "404 Not found"}
 
 
-def _handler(forge: FakeForge) -> type[BaseHTTPRequestHandler]:
+def _handler(forge: ForgeStandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             return
@@ -194,9 +194,9 @@ def _handler(forge: FakeForge) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def fake_forge(*repos: str) -> Iterator[FakeForge]:
-    """Serve a `FakeForge` on 127.0.0.1 (an ephemeral port) while the block runs."""
-    forge = FakeForge()
+def forge_standin(*repos: str) -> Iterator[ForgeStandIn]:
+    """Serve a `ForgeStandIn` on 127.0.0.1 (an ephemeral port) while the block runs."""
+    forge = ForgeStandIn()
     for repo in repos:
         forge.add_repo(repo)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(forge))
