@@ -51,4 +51,9 @@ def cluster_options(func: F) -> F:
 def build_cluster_pipeline(
     config_path: str | None, *, kubeconfig: str | None, context: str | None
 ) -> Pipeline:
-    return Pipeline.from_config(load_config(config_path), kubeconfig=kubeconfig, context=context)
+    """A pipeline that reads clusters; closed (policy workers stopped) when the command ends."""
+    pipeline = Pipeline.from_config(
+        load_config(config_path), kubeconfig=kubeconfig, context=context
+    )
+    click.get_current_context().call_on_close(pipeline.close)
+    return pipeline

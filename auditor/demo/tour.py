@@ -64,15 +64,18 @@ def demo_world(example: Path, workdir: Path) -> Iterator[DemoWorld]:
             config, cache_dir=workdir / "cache", kubeconfig=str(fleet.kubeconfig)
         )
         checkout = pipeline.sources.checkout(str(repo), "main")
-        yield DemoWorld(
-            fleet=fleet,
-            kubectl=Kubectl(kubeconfig=fleet.kubeconfig, home=workdir),
-            repo=repo,
-            sha=sha,
-            pipeline=pipeline,
-            checkout=checkout,
-            discovery=pipeline.discover(checkout),
-        )
+        try:
+            yield DemoWorld(
+                fleet=fleet,
+                kubectl=Kubectl(kubeconfig=fleet.kubeconfig, home=workdir),
+                repo=repo,
+                sha=sha,
+                pipeline=pipeline,
+                checkout=checkout,
+                discovery=pipeline.discover(checkout),
+            )
+        finally:
+            pipeline.close()
 
 
 def install_crds(world: DemoWorld) -> int:

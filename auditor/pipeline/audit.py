@@ -29,7 +29,7 @@ from auditor.model import (
     ResourceStatus,
     SyncStatus,
 )
-from auditor.policy import PolicyTarget, build_runner, load_policy_set
+from auditor.policy import PolicyTarget
 from auditor.policy.live import app_context, evaluate_live, has_live_policies
 from auditor.sources import Checkout
 
@@ -159,42 +159,31 @@ def with_policies(
     """The reports with their policy results: the configured policies on each rendered
     app's desired resources (cached by resource and policy set, in memory and on disk),
     then the live-state policies on the drift of each app that could be compared."""
-    from auditor.pipeline.core import default_cache_dir
-
-    cfg = pipeline.config.policy
-    policies = load_policy_set(builtin=cfg.builtin, paths=cfg.paths, data=cfg.data)
-    runner = build_runner(
-        policies, config=cfg, cache_dir=default_cache_dir(pipeline.config) / "policy"
-    )
+    policies, runner = pipeline.policy_runner()
     live = has_live_policies(policies)
-    try:
-        targets = [
-            PolicyTarget(app=a.name, context=app_context(a), resources=rendered[a.name].resources)
-            for a in apps
-            if not rendered[a.name].error
-        ]
-        results = {r.app: r for r in runner.run(targets, today=date.today())}
-        out = []
-        for app, report in zip(apps, reports, strict=True):
-            result = results.get(app.name)
-            if result is None:  # the render failed: its error stays the app's story
-                out.append(report)
-                continue
-            found = list(result.violations)
-            if live and report.sync != SyncStatus.UNKNOWN:
-                found += evaluate_live(
-                    runner.engine,
-                    policies,
-                    app=app.name,
-                    context=app_context(app),
-                    drifts=report.resources,
-                )
-            out.append(replace(report, violations=tuple(found)))
-        return out
-    finally:
-        runner.engine.close()
-        if runner.pool is not None:
-            runner.pool.close()
+    targets = [
+        PolicyTarget(app=a.name, context=app_context(a), resources=rendered[a.name].resources)
+        for a in apps
+        if not rendered[a.name].error
+    ]
+    results = {r.app: r for r in runner.run(targets, today=date.today())}
+    out = []
+    for app, report in zip(apps, reports, strict=True):
+        result = results.get(app.name)
+        if result is None:  # the render failed: its error stays the app's story
+            out.append(report)
+            continue
+        found = list(result.violations)
+        if live and report.sync != SyncStatus.UNKNOWN:
+            found += evaluate_live(
+                runner.engine,
+                policies,
+                app=app.name,
+                context=app_context(app),
+                drifts=report.resources,
+            )
+        out.append(replace(report, violations=tuple(found)))
+    return out
 
 
 COMPARE_OPTIONS = "argocd.argoproj.io/compare-options"

@@ -35,6 +35,7 @@ from auditor.model import (
 from auditor.pipeline import audit
 from auditor.pipeline import check as check_flow
 from auditor.pipeline import sync as sync_flow
+from auditor.policy import PolicyRunner, PolicySet, build_runner, load_policy_set
 from auditor.render import Renderer
 from auditor.report.policy.model import CheckReport
 from auditor.sources import Checkout, Sources
@@ -59,9 +60,31 @@ class Pipeline:
     renderer: Renderer
     clusters: ClusterRegistry
     reader: ClusterReader = field(init=False)
+    _policy: tuple[PolicySet, PolicyRunner] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.reader = KubeClusterReader(client_for=self.clusters.client)
+
+    def policy_runner(self) -> tuple[PolicySet, PolicyRunner]:
+        """The configured policies and their runner, built once: audit rounds in one
+        process share its compiled bundles, worker pool and in-memory results."""
+        if self._policy is None:
+            cfg = self.config.policy
+            policies = load_policy_set(builtin=cfg.builtin, paths=cfg.paths, data=cfg.data)
+            runner = build_runner(
+                policies, config=cfg, cache_dir=default_cache_dir(self.config) / "policy"
+            )
+            self._policy = (policies, runner)
+        return self._policy
+
+    def close(self) -> None:
+        """Stop the policy engine and its worker processes, if they were started."""
+        if self._policy is not None:
+            _, runner = self._policy
+            runner.engine.close()
+            if runner.pool is not None:
+                runner.pool.close()
+            self._policy = None
 
     @classmethod
     def from_config(
