@@ -84,7 +84,7 @@ def _compare_pair(
     d, lv = normalize(desired), normalize(live)
     la = last_applied(live)
     p = normalize(predicted_live) if predicted_live is not None else None
-    node = root_node(desired, options.crd_schemas)
+    node = root_node(desired, options.crd_schemas, options.definitions)
     owners = Ownership.of(live)
     rules = matching_rules(options.ignore_differences, key)
     skipped = ignored_paths(rules, [d, lv, p], node=node, ownership=owners)

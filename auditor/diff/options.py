@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from auditor.diff.schema import Definitions
 from auditor.model import ResourceKey
 
 # Field managers real clusters show for controllers (not humans). Matching is exact.
@@ -59,7 +60,8 @@ class DiffOptions:
     `ignore_differences` holds Argo CD `ignoreDifferences` entries; `hpa_targets` the objects
     an HPA scales; `own_managers` the field managers whose Apply ownership means "Git set
     this"; `strict` makes unmanaged changes drift; `crd_schemas` maps (group, kind) to a CRD's
-    `openAPIV3Schema`; `builtin_exceptions` turns the HPA and caBundle exceptions on.
+    `openAPIV3Schema`; `builtin_exceptions` turns the HPA and caBundle exceptions on;
+    `definitions` are the cluster's own type definitions (None: the packaged ones).
     """
 
     ignore_differences: tuple[Mapping[str, Any], ...] = ()
@@ -71,6 +73,7 @@ class DiffOptions:
         default_factory=lambda: _NO_SCHEMAS
     )
     builtin_exceptions: bool = True
+    definitions: Definitions | None = None
 
     def is_machine(self, manager: str) -> bool:
         """Whether a field manager is a controller or our own (not a human's edit)."""

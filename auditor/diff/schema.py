@@ -1,8 +1,9 @@
 """Schema lookup for the diff: the `Node` of an object's kind and the shape of its lists.
 
-Built-in kinds come from the Kubernetes OpenAPI definitions (by the definitions'
-`x-kubernetes-group-version-kind`, falling back to another version of the same group/kind),
-custom resources from their CRD schema; unknown kinds get a schema-less root.
+Built-in kinds come from Kubernetes OpenAPI definitions (the cluster's own `/openapi/v3`
+when the pipeline read it, else the packaged ones; by `x-kubernetes-group-version-kind`,
+falling back to another version of the same kind), custom resources from their CRD schema;
+unknown kinds get a schema-less root.
 """
 
 from __future__ import annotations
@@ -30,16 +31,40 @@ class ListShape:
 ATOMIC = ListShape("atomic")
 
 
+@dataclass(frozen=True)
+class Definitions:
+    """A set of Kubernetes type definitions and its (group, version, kind) index: the
+    packaged ones (Kubernetes 1.37) or the ones a cluster serves at `/openapi/v3`."""
+
+    defs: Mapping[str, Any]
+    gvk: Mapping[tuple[str, str, str], str]
+
+    @classmethod
+    def of(cls, defs: Mapping[str, Any]) -> Definitions:
+        out: dict[tuple[str, str, str], str] = {}
+        for name, raw in defs.items():
+            gvks = raw.get("x-kubernetes-group-version-kind") if isinstance(raw, Mapping) else None
+            for gvk in gvks if isinstance(gvks, list) else []:
+                key = (str(gvk.get("group", "")), str(gvk.get("version", "")), str(gvk.get("kind")))
+                out.setdefault(key, name)
+        return cls(defs=defs, gvk=MappingProxyType(out))
+
+    def definition_for(self, api_version: str, kind: str) -> str | None:
+        """The definition name of a built-in kind; another version of it if need be."""
+        group, _, version = api_version.rpartition("/")
+        exact = self.gvk.get((group, version, kind))
+        if exact is not None:
+            return exact
+        others = sorted((v, n) for (g, v, k), n in self.gvk.items() if g == group and k == kind)
+        if not others:
+            return None
+        return min(others, key=lambda vn: (_rank(vn[0]), vn[0]))[1]
+
+
 @functools.cache
-def _gvk_index() -> Mapping[tuple[str, str, str], str]:
-    """(group, version, kind) -> definition name; read once, never mutated."""
-    out: dict[tuple[str, str, str], str] = {}
-    for name, raw in load_definitions().items():
-        gvks = raw.get("x-kubernetes-group-version-kind") if isinstance(raw, Mapping) else None
-        for gvk in gvks if isinstance(gvks, list) else []:
-            key = (str(gvk.get("group", "")), str(gvk.get("version", "")), str(gvk.get("kind")))
-            out.setdefault(key, name)
-    return MappingProxyType(out)
+def packaged() -> Definitions:
+    """The definitions shipped with `kubernetes-validate`; read once, never mutated."""
+    return Definitions.of(load_definitions())
 
 
 def _rank(version: str) -> int:
@@ -47,33 +72,31 @@ def _rank(version: str) -> int:
 
 
 def definition_for(api_version: str, kind: str) -> str | None:
-    """The OpenAPI definition name of a built-in kind; another version of it if need be."""
-    group, _, version = api_version.rpartition("/")
-    index = _gvk_index()
-    exact = index.get((group, version, kind))
-    if exact is not None:
-        return exact
-    others = sorted((v, n) for (g, v, k), n in index.items() if g == group and k == kind)
-    if not others:
-        return None
-    return min(others, key=lambda vn: (_rank(vn[0]), vn[0]))[1]
+    """The packaged definition name of a built-in kind (see `Definitions.definition_for`)."""
+    return packaged().definition_for(api_version, kind)
 
 
 def root_node(
-    obj: Mapping[str, Any], crd_schemas: Mapping[tuple[str, str], Mapping[str, Any]]
+    obj: Mapping[str, Any],
+    crd_schemas: Mapping[tuple[str, str], Mapping[str, Any]],
+    definitions: Definitions | None = None,
 ) -> Node:
-    """The schema root of an object: a CRD's schema, a built-in definition, or schema-less."""
+    """The schema root of an object: a CRD's schema, a built-in definition (the cluster's
+    own when given and it knows the kind, else the packaged one), or schema-less."""
     api_version = str(obj.get("apiVersion") or "")
     kind = str(obj.get("kind") or "")
     group = api_version.rpartition("/")[0]
-    defs = load_definitions()
+    base = packaged()
     crd = crd_schemas.get((group, kind))
     if crd is not None:
-        return crd_root(crd, defs)
-    name = definition_for(api_version, kind)
-    if name is not None:
-        return Node.for_definition(name, defs)
-    return crd_root(None, defs)
+        return crd_root(crd, (definitions or base).defs)
+    for source in (definitions, base):
+        if source is None:
+            continue
+        name = source.definition_for(api_version, kind)
+        if name is not None:
+            return Node.for_definition(name, source.defs)
+    return crd_root(None, base.defs)
 
 
 def child(node: Node | None, name: str) -> Node | None:

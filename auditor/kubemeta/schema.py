@@ -171,3 +171,35 @@ def crd_root(schema: Mapping[str, Any] | None, defs: Mapping[str, Any]) -> Node:
     raw["properties"] = props
     raw.setdefault("type", "object")
     return Node(raw, defs)
+
+
+OPENAPI_V3_REF = "#/components/schemas/"
+
+
+def definitions_from_openapi(schemas: Mapping[str, Any]) -> dict[str, Any]:
+    """OpenAPI v3 `components.schemas`, as an API server serves them under
+    `/openapi/v3/apis/<group>/<version>`, in the shape `Node` reads: `#/components/schemas/`
+    references rewritten to definitions, `allOf: [{$ref}]` wrappers (how v3 attaches a
+    default or description to a reference) unwrapped."""
+    return {str(name): _from_v3(schema) for name, schema in schemas.items()}
+
+
+def _from_v3(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_from_v3(v) for v in value]
+    if not isinstance(value, Mapping):
+        return value
+    out = {k: _from_v3(v) for k, v in value.items() if k != "allOf"}
+    wrapped = value.get("allOf")
+    if isinstance(wrapped, list) and len(wrapped) == 1 and isinstance(wrapped[0], Mapping):
+        ref = wrapped[0].get("$ref")
+        if isinstance(ref, str) and "$ref" not in out:
+            out["$ref"] = ref
+        else:
+            out["allOf"] = _from_v3(wrapped)
+    elif wrapped is not None:
+        out["allOf"] = _from_v3(wrapped)
+    ref = out.get("$ref")
+    if isinstance(ref, str) and ref.startswith(OPENAPI_V3_REF):
+        out["$ref"] = _REF_PREFIX + ref[len(OPENAPI_V3_REF) :]
+    return out

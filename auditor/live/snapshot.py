@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from auditor.live.client import KubeClient
 from auditor.live.discovery import ApiResource, ResourceIndex, discover
 from auditor.live.errors import ClusterError, ClusterUnreachable
+from auditor.live.openapi import cluster_definitions
 from auditor.model import ResourceKey
 
 # Types never listed unless Git declares them: high-churn, controller-made, or ephemeral
@@ -51,6 +52,7 @@ class ClusterSnapshot:
     listed: set[tuple[str, str]] = field(default_factory=set)
     error: str | None = None
     requests: int = 0
+    definitions: Mapping[str, Any] | None = None  # the cluster's own, from /openapi/v3
 
     def get(self, key: ResourceKey) -> Mapping[str, Any] | None:
         return self.objects.get(key)
@@ -100,6 +102,7 @@ class KubeClusterReader:
         self.excluded = frozenset(excluded)
         self.clock = clock
         self._discovery: dict[str, tuple[float, ResourceIndex]] = {}
+        self._openapi: dict[str, dict[str, Mapping[str, Any]]] = {}
         self._lock = threading.Lock()
 
     def read(self, cluster: str, *, wanted: Iterable[tuple[str, str]]) -> ClusterSnapshot:
@@ -118,6 +121,10 @@ class KubeClusterReader:
             ]
             for resource in types:
                 self._list_into(snapshot, client, resource)
+            versions = [r.api_version for r in types if (r.group, r.kind) in wanted_set]
+            with self._lock:
+                documents = self._openapi.setdefault(cluster, {})
+            snapshot.definitions = cluster_definitions(client, versions, cache=documents)
         except ClusterUnreachable as exc:
             snapshot.error = exc.message
         except ClusterError as exc:  # discovery refused or broken

@@ -9,12 +9,13 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from auditor.config import Config
 from auditor.diff import DEFAULT_CONTROLLERS, DiffOptions, diff_app
+from auditor.diff.schema import Definitions
 from auditor.live import ClusterError, ClusterSnapshot
 from auditor.live.dryrun import predict
 from auditor.live.tracking import tracked_by_app, with_tracking
@@ -75,16 +76,19 @@ def audit(
         )
         for name, snap in snapshots.items()
     }
+    facts = {name: ClusterFacts.of(snap) for name, snap in snapshots.items()}
     reports = []
     for app in apps:
         if progress:
             progress(app.name)
         reports.append(
-            pipeline.audit_app(
+            audit_app(
+                pipeline,
                 app,
                 rendered[app.name],
                 snapshot=snapshots.get(app.cluster),
                 tracked=tracked.get(app.cluster, {}).get(app.name, []),
+                facts=facts.get(app.cluster),
             )
         )
     reports = with_policies(pipeline, apps, rendered, reports)
@@ -109,9 +113,11 @@ def audit_app(
     *,
     snapshot: ClusterSnapshot | None,
     tracked: Iterable[Mapping[str, Any]],
+    facts: ClusterFacts | None = None,
 ) -> AppReport:
-    """One app's report from its render and its cluster's snapshot; only the optional
-    server-side diff sends requests."""
+    """One app's report from its render and its cluster's snapshot (`facts`: what the
+    round derived from that snapshot once); only the optional server-side diff sends
+    requests."""
     base = AppReport(
         name=app.name,
         project=app.project,
@@ -137,9 +143,8 @@ def audit_app(
             )
         except ClusterError as exc:
             return replace(base, error=f"server-side diff: {exc.message}")
-    drifts = diff_app(
-        desired, live, options=diff_options(pipeline.config, app, snapshot), predicted=predicted
-    )
+    options = diff_options(pipeline.config, app, facts or ClusterFacts.of(snapshot))
+    drifts = diff_app(desired, live, options=options, predicted=predicted)
     out_of_sync = any(d.status != ResourceStatus.SYNCED for d in drifts) or (
         app.name in pipeline.config.diff.strict_apps and any(d.unmanaged for d in drifts)
     )
@@ -267,14 +272,34 @@ def server_side(config: Config, app: App) -> bool:
     return config.diff.server_side
 
 
-def diff_options(config: Config, app: App, snapshot: ClusterSnapshot) -> DiffOptions:
+@dataclass(frozen=True)
+class ClusterFacts:
+    """What every app's comparison needs from one cluster snapshot, derived once per round:
+    the objects HPAs scale, CRD schemas, and the cluster's own type definitions."""
+
+    hpa_targets: frozenset[ResourceKey]
+    crd_schemas: Mapping[tuple[str, str], Mapping[str, Any]]
+    definitions: Definitions | None
+
+    @classmethod
+    def of(cls, snapshot: ClusterSnapshot) -> ClusterFacts:
+        objects = snapshot.objects.values()
+        return cls(
+            hpa_targets=hpa_targets(objects),
+            crd_schemas=crd_schemas(objects),
+            definitions=Definitions.of(snapshot.definitions) if snapshot.definitions else None,
+        )
+
+
+def diff_options(config: Config, app: App, facts: ClusterFacts) -> DiffOptions:
     cfg = config.diff
     controllers = DEFAULT_CONTROLLERS | frozenset(cfg.controller_managers)
     return DiffOptions(
         ignore_differences=tuple(app.ignore_differences) + tuple(cfg.ignore_differences),
         controller_managers=controllers,
-        hpa_targets=hpa_targets(snapshot.objects.values()),
+        hpa_targets=facts.hpa_targets,
         strict=app.name in cfg.strict_apps,
         builtin_exceptions=cfg.builtin_exceptions,
-        crd_schemas=crd_schemas(snapshot.objects.values()),
+        crd_schemas=facts.crd_schemas,
+        definitions=facts.definitions,
     )

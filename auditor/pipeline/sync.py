@@ -28,7 +28,7 @@ from auditor.model import (
     SyncResult,
     SyncStatus,
 )
-from auditor.pipeline.audit import diff_options, pair
+from auditor.pipeline.audit import ClusterFacts, diff_options, pair
 from auditor.remediate.adopt import branch_name, edits_for, fingerprint
 from auditor.remediate.adopt.git import base_clone, commit_and_push
 from auditor.remediate.apply import Applier
@@ -147,7 +147,7 @@ def plan_options(pipeline: Pipeline, app: App, compared: _Compared, *, prune: bo
         strict=app.name in config.diff.strict_apps,
         label_key=config.tracking.instance_label_key,
         create_namespace=create,
-        diff=diff_options(config, app, compared.snapshot),
+        diff=diff_options(config, app, ClusterFacts.of(compared.snapshot)),
     )
 
 

@@ -29,7 +29,7 @@ def preserved_paths(
         return []
     owners = Ownership.of(live)
     rules = matching_rules(options.ignore_differences, key)
-    node = root_node(desired, options.crd_schemas)
+    node = root_node(desired, options.crd_schemas, options.definitions)
     found = ignored_paths(rules, [desired, live], node=node, ownership=owners)
     found.extend(exception_paths(desired, live, key=key, options=options, ownership=owners))
     seen: dict[str, Path] = {}

