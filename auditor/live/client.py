@@ -18,6 +18,7 @@ from kubernetes import client as k8s
 from auditor.live.errors import ClusterError, ClusterForbidden, ClusterUnreachable
 
 JSON = "application/json"
+JSON_PATCH = "application/json-patch+json"
 
 
 class KubeClient:
@@ -60,6 +61,10 @@ class KubeClient:
         headers = {"Accept": accept}
         if body is not None:
             headers["Content-Type"] = content_type
+            if content_type == JSON_PATCH and isinstance(body, str):
+                # The client sends a JSON patch as such only when the body is a list: any
+                # other body is silently re-labelled a strategic merge patch.
+                body = json.loads(body)
         params = self.api.param_serialize(
             method=method,
             resource_path=path,

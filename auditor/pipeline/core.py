@@ -116,7 +116,7 @@ class Pipeline:
     def discover(self, checkout: Checkout) -> Discovery:
         def lookup(url: str, revision: str) -> Path | None:
             try:
-                return self.sources.checkout(url, revision).root
+                return self.sources.checkout(url, revision, refresh=False).root
             except SourceError:
                 return None
 
@@ -160,7 +160,9 @@ class Pipeline:
         tree = checkout
         if app.source.repo_url != checkout.repo_url:
             try:
-                tree = self.sources.checkout(app.source.repo_url, app.source.target_revision)
+                tree = self.sources.checkout(
+                    app.source.repo_url, app.source.target_revision, refresh=False
+                )
             except SourceError as exc:
                 return RenderedApp(app=app.name, revision="", error=exc.message)
         return self.renderer.render(

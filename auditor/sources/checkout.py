@@ -51,12 +51,14 @@ class Sources:
             )
         return self._mirrors[key]
 
-    def checkout(self, url: str, revision: str | None = None) -> Checkout:
-        """The tree of `url` at `revision` (a local path with no revision: the working tree)."""
+    def checkout(self, url: str, revision: str | None = None, *, refresh: bool = True) -> Checkout:
+        """The tree of `url` at `revision` (a local path with no revision: the working tree).
+        Branch names are fetched again unless `refresh` is off (within one audit round,
+        repos named by several apps are fetched once)."""
         if is_local(url) and revision is None:
             return self._worktree(Path(url))
         mirror = self.mirror(url)
-        sha = mirror.resolve(revision or "HEAD")
+        sha = mirror.resolve(revision or "HEAD", refresh=refresh)
         return Checkout(repo_url=url, root=mirror.export(sha), revision=sha, head=sha)
 
     def changed_files(self, url: str, *, base: str, head: str) -> list[str]:

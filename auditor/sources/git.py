@@ -159,14 +159,15 @@ class GitMirror:
         except git.GitCommandError as exc:
             raise classify(exc, url=self.url, revision=revision) from exc
 
-    def ensure(self, *, revision: str | None = None, depth: int | None = None) -> None:
-        """Create the mirror if needed and fetch (once per process unless forced by depth)."""
+    def ensure(self, *, refresh: bool = True, depth: int | None = None) -> None:
+        """Create the mirror if needed and fetch: always when `refresh` (branches move),
+        else only if this process has not fetched it yet."""
         with _locked(self._lock):
             if not (self.dir / "HEAD").exists():
                 self.dir.mkdir(parents=True, exist_ok=True)
                 git.Repo.init(str(self.dir), bare=True)
                 self._run("remote", "add", "origin", self.url)
-            if self._fetched:
+            if self._fetched and not refresh:
                 return
             args = ["fetch", "--prune", "--tags", "--force", "origin"]
             if depth:
@@ -185,9 +186,15 @@ class GitMirror:
                 return
         log.debug("remote %s does not advertise a default branch", self.url)
 
-    def resolve(self, revision: str) -> str:
-        """The full SHA of a branch, tag, `HEAD` or (abbreviated) SHA."""
-        self.ensure(revision=revision)
+    def resolve(self, revision: str, *, refresh: bool = True) -> str:
+        """The full SHA of a branch, tag, `HEAD` or (abbreviated) SHA. A full SHA already
+        in the mirror needs no fetch; a name is fetched again unless `refresh` is off."""
+        if re.fullmatch(r"[0-9a-f]{40}", revision) and (self.dir / "HEAD").exists():
+            try:
+                return self._run("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+            except SourceError:
+                pass
+        self.ensure(refresh=refresh)
         for candidate in _candidates(revision):
             try:
                 return self._run("rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}")

@@ -260,3 +260,48 @@ def test_demo_heals_two_apps_and_proposes_a_pr(world: DemoWorld) -> None:
     assert pr.branch.startswith("gitops-auditor/adopt-another-service-dev-")
     assert "/mycompany/k8s-deployments/pull/1" in pr.url and "not GitHub" in pr.label
     assert pr.branch in git("branch", "--list", "gitops-auditor/*", cwd=Path(pr.remote))
+
+
+def test_strict_app_heal_removes_unmanaged_fields(world: DemoWorld) -> None:
+    """another-service-dev is strict: the env var added by `kubectl edit` is removed by
+    the heal (not only the value Git sets), and the next audit has nothing to report."""
+    from auditor.config import DiffConfig
+
+    world.pipeline.config = world.pipeline.config.model_copy(
+        update={"diff": DiffConfig(strict_apps=("another-service-dev",))}
+    )
+    make_drift(world.kubectl)
+    before = audit(world, "another-service-dev")["another-service-dev"]
+    assert before.sync == SyncStatus.OUT_OF_SYNC
+    assert [u.path for d in before.resources for u in d.unmanaged] == [
+        "spec.template.spec.containers[name=worker].env[name=DEBUG]"
+    ]
+    result = sync(world, "another-service-dev")
+    assert result.done and result.sync == SyncStatus.SYNCED, result
+    live = get(world, "in-cluster", "deployment", "dev-another-service", "-n", "dev")
+    env = live["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {e["name"]: e.get("value") for e in env} == {
+        "QUEUE_URL": "redis://redis.infra:6379/0",
+        "WORKER_CONCURRENCY": "4",
+    }
+    after = audit(world, "another-service-dev")["another-service-dev"]
+    assert after.sync == SyncStatus.SYNCED
+    assert all(not d.unmanaged for d in after.resources)
+
+
+def test_a_field_removed_from_git_is_removed_by_the_heal(world: DemoWorld) -> None:
+    from auditor.sources.local import commit_all
+
+    base = world.repo / "apps/my-api/base/configmap.yaml"
+    base.write_text(base.read_text().replace('  FEATURE_FLAGS: "search,checkout"\n', ""))
+    commit_all(world.repo, message="drop FEATURE_FLAGS")
+    world.checkout = world.pipeline.sources.checkout(str(world.repo), "main")
+    world.discovery = world.pipeline.discover(world.checkout)
+    drifted = audit(world, "my-api-dev")["my-api-dev"]
+    assert [(d.key.kind, c.path, c.desired) for d in drifted.resources for c in d.changes] == [
+        ("ConfigMap", "data.FEATURE_FLAGS", None)
+    ]
+    result = sync(world, "my-api-dev")
+    assert result.done and result.sync == SyncStatus.SYNCED, result
+    live = get(world, "in-cluster", "configmap", "my-api-config", "-n", "dev")
+    assert live["data"] == {"LOG_LEVEL": "info"}

@@ -159,3 +159,17 @@ def test_changed_files_between_revisions(example_repo: Path, sources: Sources) -
     assert sources.changed_files(str(example_repo), base=base, head=head) == [
         "apps/my-api/base/service.yaml"
     ]
+
+
+def test_a_branch_is_fetched_again_and_a_known_sha_is_not(
+    example_repo: Path, sources: Sources
+) -> None:
+    first = sources.checkout(str(example_repo), "main")
+    (example_repo / "apps/billing/extra.yaml").write_text("a: 1\n")
+    second_sha = commit_all(example_repo, message="later")
+    assert sources.checkout(str(example_repo), "main").revision == second_sha
+    # Within a round, lookups may skip the fetch; a full SHA in the mirror never needs one.
+    (example_repo / "apps/billing/extra.yaml").write_text("a: 2\n")
+    commit_all(example_repo, message="even later")
+    assert sources.checkout(str(example_repo), "main", refresh=False).revision == second_sha
+    assert sources.checkout(str(example_repo), first.revision).revision == first.revision
