@@ -8,7 +8,7 @@ Raw Kubernetes objects stay `Mapping[str, Any]` inside stages.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -162,11 +162,16 @@ class SyncPolicy:
 
     def option(self, name: str) -> str | None:
         """The value of a `Name=value` sync option, or None when it is not set."""
-        for opt in self.sync_options:
-            key, _, value = opt.partition("=")
-            if key.strip() == name:
-                return value.strip()
-        return None
+        return sync_option(self.sync_options, name)
+
+
+def sync_option(options: Sequence[str], name: str) -> str | None:
+    """The value of the `Name=value` entry of Argo CD sync options, or None when absent."""
+    for opt in options:
+        key, _, value = opt.partition("=")
+        if key.strip() == name:
+            return value.strip()
+    return None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from auditor.model import (
     ResourceKey,
     ResourceStatus,
     SyncStatus,
+    sync_option,
 )
 from auditor.remediate.order import order_key, resource_options, sync_wave
 from auditor.remediate.preserve import keep_live, preserved_paths
@@ -81,11 +82,7 @@ class PlanOptions:
     guarded: Mapping[ResourceKey, tuple[str, str]] = field(default_factory=dict)
 
     def option(self, name: str) -> str | None:
-        for opt in self.sync_options:
-            key, _, value = opt.partition("=")
-            if key.strip() == name:
-                return value.strip()
-        return None
+        return sync_option(self.sync_options, name)
 
 
 @dataclass(frozen=True)

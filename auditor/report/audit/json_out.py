@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.model import AppReport, AuditReport, ResourceDrift, Violation
+from auditor.model import AppReport, AuditReport, ResourceDrift
+from auditor.report.policy.json_report import violation_json
 
 
 def drift_json(drift: ResourceDrift) -> dict[str, Any]:
@@ -34,26 +35,6 @@ def drift_json(drift: ResourceDrift) -> dict[str, Any]:
         ],
         "diff": drift.diff,
     }
-
-
-def violation_json(v: Violation) -> dict[str, Any]:
-    resource = None
-    if v.resource is not None:
-        resource = {
-            "kind": v.resource.kind,
-            "namespace": v.resource.namespace,
-            "name": v.resource.name,
-        }
-    out: dict[str, Any] = {
-        "policy": v.policy,
-        "severity": v.severity,
-        "message": v.message,
-        "resource": resource,
-    }
-    if v.waived:
-        out["waived"] = True
-        out["waiverReason"] = v.waiver_reason
-    return out
 
 
 def app_json(app: AppReport) -> dict[str, Any]:
