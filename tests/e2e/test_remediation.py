@@ -305,3 +305,25 @@ def test_a_field_removed_from_git_is_removed_by_the_heal(world: DemoWorld) -> No
     assert result.done and result.sync == SyncStatus.SYNCED, result
     live = get(world, "in-cluster", "configmap", "my-api-config", "-n", "dev")
     assert live["data"] == {"LOG_LEVEL": "info"}
+
+
+def test_an_empty_render_never_prunes_everything(world: DemoWorld) -> None:
+    """Someone empties team-search's directory by mistake: with prune enabled, the sync is
+    refused as a whole (allowEmpty is false) and the live Namespace and quota stay."""
+    from auditor.sources.local import commit_all
+
+    for file in (world.repo / "teams/search/namespace").iterdir():
+        file.unlink()
+    (world.repo / "teams/search/namespace/README.md").write_text("moved elsewhere\n")
+    commit_all(world.repo, message="empty team-search")
+    world.checkout = world.pipeline.sources.checkout(str(world.repo), "main")
+    world.discovery = world.pipeline.discover(world.checkout)
+    report = audit(world, "team-search")["team-search"]
+    assert sorted(str(d.status) for d in report.resources) == ["Extra", "Extra"]
+    result = sync(world, "team-search", prune=True)
+    assert not result.done and result.actions == ()
+    assert result.blocked_by is not None and "allowEmpty" in result.blocked_by
+    assert get(world, "in-cluster", "namespace", "team-search")["metadata"]["name"] == (
+        "team-search"
+    )
+    get(world, "in-cluster", "resourcequota", "team-quota", "-n", "team-search")
