@@ -242,10 +242,12 @@ def _sync_policy(raw: Mapping[str, Any]) -> SyncPolicy:
             factor=float(backoff.get("factor", 2) or 2),
             max_duration_seconds=parse_duration(backoff.get("maxDuration"), default=180.0),
         )
+    # `automated.enabled: false` pauses automation whatever prune/selfHeal say (Argo CD).
+    enabled = "automated" in raw and auto.get("enabled", True) is not False
     return SyncPolicy(
-        automated=automated is not None and "automated" in raw,
-        prune=bool(auto.get("prune")),
-        self_heal=bool(auto.get("selfHeal")),
+        automated=enabled,
+        prune=enabled and bool(auto.get("prune")),
+        self_heal=enabled and bool(auto.get("selfHeal")),
         allow_empty=bool(auto.get("allowEmpty")),
         sync_options=tuple(str(o) for o in raw.get("syncOptions") or ()),
         retry=retry,

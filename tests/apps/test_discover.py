@@ -224,3 +224,13 @@ def test_missing_destination_and_source_are_errors(tmp_path: Path) -> None:
 )
 def test_repo_urls_compare_like_argo_cd(a: str, b: str) -> None:
     assert normalize_repo_url(a) == normalize_repo_url(b)
+
+
+def test_automated_enabled_false_pauses_self_heal_and_prune(tmp_path: Path) -> None:
+    (tmp_path / "ok").mkdir()
+    paused = "  syncPolicy:\n    automated: {enabled: false, selfHeal: true, prune: true}\n"
+    (tmp_path / "a.yaml").write_text(application("paused", "ok", extra=paused))
+    app = run(tmp_path).app("paused")
+    assert app is not None
+    assert app.mode == Mode.REPORT
+    assert not (app.sync_policy.automated or app.sync_policy.self_heal or app.sync_policy.prune)
