@@ -125,8 +125,14 @@ class ClusterRegistry:
                 continue
             try:
                 doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except yaml.MarkedYAMLError as exc:
+                line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
+                raise ClusterNotConfigured(
+                    f"{path}:{line}: invalid YAML in kubeconfig: {exc.problem}"
+                ) from exc
             except (yaml.YAMLError, OSError) as exc:
-                raise ClusterNotConfigured(f"cannot read kubeconfig {path}: {exc}") from exc
+                reason = getattr(exc, "strerror", None) or type(exc).__name__
+                raise ClusterNotConfigured(f"cannot read kubeconfig {path}: {reason}") from exc
             for section in ("clusters", "contexts"):
                 for entry in doc.get(section) or []:
                     if isinstance(entry, Mapping) and "name" in entry:

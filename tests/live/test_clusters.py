@@ -76,3 +76,13 @@ def test_no_kubeconfig_for_in_cluster(tmp_path: Path, monkeypatch: pytest.Monkey
     registry = ClusterRegistry(config=Config(), kubeconfig=str(tmp_path / "none"))
     with pytest.raises(ClusterNotConfigured, match="no kubeconfig found"):
         registry.client("in-cluster")
+
+
+def test_malformed_kubeconfig_is_one_line_naming_file_and_line(tmp_path: Path) -> None:
+    kc = tmp_path / "kc"
+    kc.write_text("apiVersion: v1\nkind: Config\nfoo: [\n")
+    registry = ClusterRegistry(config=Config(), kubeconfig=str(kc))
+    with pytest.raises(ClusterNotConfigured) as info:
+        registry.client("staging")
+    assert "\n" not in info.value.message
+    assert info.value.message.startswith(f"{kc}:4: invalid YAML in kubeconfig")
