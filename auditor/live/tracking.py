@@ -17,13 +17,39 @@ DEFAULT_INSTANCE_LABEL = "app.kubernetes.io/instance"
 
 
 def tracking_app(obj: Mapping[str, Any], *, label_key: str = DEFAULT_INSTANCE_LABEL) -> str:
-    """The app an object is tracked by, or "" when none."""
+    """The app an object is tracked by, or "" when none.
+
+    An annotation only counts when it describes the object itself (group, kind, name, and
+    namespace unless the object is cluster-scoped), as in Argo CD: a copy made by a
+    replicator or `kubectl get -o yaml | kubectl apply` carries another object's
+    annotation and belongs to no app."""
     meta = obj.get("metadata") or {}
     annotation = (meta.get("annotations") or {}).get(TRACKING_ANNOTATION)
     if annotation:
-        app = str(annotation).split(":", 1)[0]
-        return app.split("_", 1)[1] if "_" in app else app
+        parsed = parse_tracking_id(str(annotation))
+        if parsed is None:
+            return ""
+        app, group, kind, namespace, name = parsed
+        own_group = str(obj.get("apiVersion") or "").rpartition("/")[0]
+        own_namespace = str(meta.get("namespace") or "")
+        if (group, kind, name) != (own_group, str(obj.get("kind") or ""), meta.get("name")):
+            return ""
+        if own_namespace and namespace != own_namespace:
+            return ""
+        return app
     return str((meta.get("labels") or {}).get(label_key) or "")
+
+
+def parse_tracking_id(value: str) -> tuple[str, str, str, str, str] | None:
+    """`app:group/Kind:namespace/name` -> (app, group, kind, namespace, name); the app part
+    may be `namespace_app` for apps outside Argo CD's own namespace."""
+    try:
+        app, group_kind, namespaced = value.split(":", 2)
+        group, kind = group_kind.split("/", 1)
+        namespace, name = namespaced.split("/", 1)
+    except ValueError:
+        return None
+    return app.split("_", 1)[-1], group, kind, namespace, name
 
 
 def tracking_id(*, app: str, group: str, kind: str, namespace: str, name: str) -> str:
@@ -31,8 +57,19 @@ def tracking_id(*, app: str, group: str, kind: str, namespace: str, name: str) -
     return f"{app}:{group}/{kind}:{namespace}/{name}"
 
 
+# Controllers copy a Service's labels onto these without an ownerReference: they are
+# never an app's own unless Git declares them (then they are paired, not Extra).
+NEVER_TRACKED: frozenset[tuple[str, str]] = frozenset(
+    {("", "Endpoints"), ("discovery.k8s.io", "EndpointSlice")}
+)
+
+
 def is_top_level(obj: Mapping[str, Any]) -> bool:
-    return not (obj.get("metadata") or {}).get("ownerReferences")
+    """Not made by a controller: no ownerReferences, and not a kind controllers copy."""
+    if (obj.get("metadata") or {}).get("ownerReferences"):
+        return False
+    group = str(obj.get("apiVersion") or "").rpartition("/")[0]
+    return (group, str(obj.get("kind") or "")) not in NEVER_TRACKED
 
 
 def tracked_by_app(

@@ -24,7 +24,43 @@ def test_annotation_wins_over_label() -> None:
         labels={"app.kubernetes.io/instance": "label-app"},
         annotations={"argocd.argoproj.io/tracking-id": "anno-app:/ConfigMap:prod/a"},
     )
+    o["metadata"]["namespace"] = "prod"
     assert tracking_app(o) == "anno-app"
+
+
+def test_an_annotation_copied_from_another_object_tracks_nothing() -> None:
+    """A replicated or copy-pasted object carries its source's annotation: not the app's."""
+    value = "web:/ConfigMap:prod/settings"
+    copy = obj("settings", annotations={"argocd.argoproj.io/tracking-id": value})
+    copy["metadata"]["namespace"] = "staging"
+    assert tracking_app(copy) == ""
+    renamed = obj("settings-copy", annotations={"argocd.argoproj.io/tracking-id": value})
+    renamed["metadata"]["namespace"] = "prod"
+    assert tracking_app(renamed) == ""
+    garbage = obj("x", annotations={"argocd.argoproj.io/tracking-id": "not an id"})
+    assert tracking_app(garbage) == ""
+
+
+def test_cluster_scoped_objects_ignore_the_annotation_namespace() -> None:
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {
+            "name": "reader",
+            "annotations": {
+                "argocd.argoproj.io/tracking-id": (
+                    "ops:rbac.authorization.k8s.io/ClusterRole:ops/reader"
+                )
+            },
+        },
+    }
+    assert tracking_app(role) == "ops"
+
+
+def test_endpoints_copied_from_a_service_are_never_tracked() -> None:
+    endpoints = obj("web", labels={"app.kubernetes.io/instance": "web"})
+    endpoints["kind"] = "Endpoints"
+    assert tracked_by_app([endpoints]) == {}
 
 
 def test_label_key_is_configurable() -> None:
@@ -34,14 +70,17 @@ def test_label_key_is_configurable() -> None:
 
 
 def test_apps_in_any_namespace_prefix() -> None:
-    o = obj("a", annotations={"argocd.argoproj.io/tracking-id": "team-a_web:apps/Deployment:x/y"})
+    o = obj("y", annotations={"argocd.argoproj.io/tracking-id": "team-a_web:/ConfigMap:x/y"})
+    o["metadata"]["namespace"] = "x"
     assert tracking_app(o) == "web"
 
 
 def test_tracking_id_format_round_trips() -> None:
-    value = tracking_id(app="web", group="apps", kind="Deployment", namespace="prod", name="web")
-    assert value == "web:apps/Deployment:prod/web"
-    assert tracking_app(obj("x", annotations={"argocd.argoproj.io/tracking-id": value})) == "web"
+    value = tracking_id(app="web", group="", kind="ConfigMap", namespace="prod", name="x")
+    assert value == "web:/ConfigMap:prod/x"
+    o = obj("x", annotations={"argocd.argoproj.io/tracking-id": value})
+    o["metadata"]["namespace"] = "prod"
+    assert tracking_app(o) == "web"
 
 
 def test_owned_children_are_not_top_level() -> None:
