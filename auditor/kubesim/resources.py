@@ -263,11 +263,26 @@ class ResourceRegistry:
             self.generation += 1
 
     def groups(self) -> dict[str, list[str]]:
-        """group -> served versions, preferred (storage) first."""
+        """group -> served versions, preferred first (Kubernetes' version priority: GA
+        before beta before alpha, higher numbers first), as a real server orders them."""
         out: dict[str, list[str]] = {}
         for rt in self._types.values():
             versions = out.setdefault(rt.group, [])
             for v in (rt.version, *rt.served_versions):
                 if v not in versions:
                     versions.append(v)
-        return out
+        return {group: sorted(vs, key=version_priority) for group, vs in out.items()}
+
+
+_KUBE_VERSION = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
+
+
+def version_priority(version: str) -> tuple[int, int, int, str]:
+    """Sort key putting the most preferred version first: v2 < v1 < v1beta2 < v1beta1 <
+    v1alpha1 < anything else (alphabetically)."""
+    match = _KUBE_VERSION.match(version)
+    if match is None:
+        return (3, 0, 0, version)
+    major, stage, minor = match.groups()
+    rank = {None: 0, "beta": 1, "alpha": 2}[stage]
+    return (rank, -int(major), -int(minor or 0), version)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from auditor.live.client import KubeClient
@@ -19,8 +20,13 @@ APPLY_PATCH = "application/apply-patch+yaml"
 FIELD_MANAGER = "gitops-auditor"
 
 
-def object_path(index: ResourceIndex, key: ResourceKey) -> str:
+def object_path(index: ResourceIndex, key: ResourceKey, api_version: str = "") -> str:
+    """The URL path of one object, at `api_version` when given (the version Git declares
+    it at), else at the cluster's preferred version."""
     resource = require(index, key.group, key.kind)
+    version = api_version.rpartition("/")[2]
+    if version and version != resource.version:
+        resource = replace(resource, version=version)
     return f"{resource.path(key.namespace)}/{key.name}"
 
 
@@ -36,7 +42,7 @@ def predict(
     for resource in resources:
         _, body = client.request(
             "PATCH",
-            object_path(index, resource.key),
+            object_path(index, resource.key, resource.api_version),
             query=[("dryRun", "All"), ("fieldManager", field_manager), ("force", "true")],
             body=json.dumps(dict(resource.body)),
             content_type=APPLY_PATCH,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from auditor.live.client import KubeClient
@@ -53,8 +53,20 @@ class ClusterSnapshot:
     error: str | None = None
     requests: int = 0
     definitions: Mapping[str, Any] | None = None  # the cluster's own, from /openapi/v3
+    # Objects read again at another version than the preferred one, because Git declares
+    # them at it: (group, version, kind) -> objects by key.
+    versioned: dict[tuple[str, str, str], dict[ResourceKey, Mapping[str, Any]]] = field(
+        default_factory=dict
+    )
 
-    def get(self, key: ResourceKey) -> Mapping[str, Any] | None:
+    def get(self, key: ResourceKey, api_version: str = "") -> Mapping[str, Any] | None:
+        """The live object, as the server returns it at `api_version` when it was read at
+        that version (Git's), else at the preferred one."""
+        if api_version:
+            version = api_version.rpartition("/")[2]
+            at = self.versioned.get((key.group, version, key.kind))
+            if at is not None:
+                return at.get(key)
         return self.objects.get(key)
 
     def failure(self, group: str, kind: str) -> str | None:
@@ -81,7 +93,13 @@ class ClusterSnapshot:
 class ClusterReader(Protocol):
     """Port: read the live state an audit round needs from one cluster."""
 
-    def read(self, cluster: str, *, wanted: Iterable[tuple[str, str]]) -> ClusterSnapshot: ...
+    def read(
+        self,
+        cluster: str,
+        *,
+        wanted: Iterable[tuple[str, str]],
+        versions: Iterable[tuple[str, str, str]] = (),
+    ) -> ClusterSnapshot: ...
 
 
 class KubeClusterReader:
@@ -105,7 +123,15 @@ class KubeClusterReader:
         self._openapi: dict[str, dict[str, Mapping[str, Any]]] = {}
         self._lock = threading.Lock()
 
-    def read(self, cluster: str, *, wanted: Iterable[tuple[str, str]]) -> ClusterSnapshot:
+    def read(
+        self,
+        cluster: str,
+        *,
+        wanted: Iterable[tuple[str, str]],
+        versions: Iterable[tuple[str, str, str]] = (),
+    ) -> ClusterSnapshot:
+        """List every type once; `versions` (group, version, kind) that Git declares at a
+        version other than the preferred one are listed again at that version."""
         snapshot = ClusterSnapshot(cluster=cluster)
         try:
             client = self.client_for(cluster)
@@ -121,10 +147,14 @@ class KubeClusterReader:
             ]
             for resource in types:
                 self._list_into(snapshot, client, resource)
-            versions = [r.api_version for r in types if (r.group, r.kind) in wanted_set]
+            for group, version, kind in sorted(set(versions)):
+                preferred = snapshot.index.find(group, kind)
+                if preferred is not None and version and version != preferred.version:
+                    self._list_into(snapshot, client, replace(preferred, version=version))
+            compared = [r.api_version for r in types if (r.group, r.kind) in wanted_set]
             with self._lock:
                 documents = self._openapi.setdefault(cluster, {})
-            snapshot.definitions = cluster_definitions(client, versions, cache=documents)
+            snapshot.definitions = cluster_definitions(client, compared, cache=documents)
         except ClusterUnreachable as exc:
             snapshot.error = exc.message
         except ClusterError as exc:  # discovery refused or broken
@@ -170,6 +200,12 @@ class KubeClusterReader:
         except ClusterError as exc:
             snapshot.failed[(res.group, res.kind)] = exc.message
             return
+        preferred = snapshot.index is None or snapshot.index.find(res.group, res.kind) == res
+        target = (
+            snapshot.objects
+            if preferred
+            else snapshot.versioned.setdefault((res.group, res.version, res.kind), {})
+        )
         for item in items:
-            snapshot.objects[ResourceKey.of(item)] = item
+            target[ResourceKey.of(item)] = item
         snapshot.listed.add((res.group, res.kind))

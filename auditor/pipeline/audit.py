@@ -59,14 +59,20 @@ def audit(
             )
         )
     wanted: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    versions: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
     for app in apps:
-        wanted[app.cluster].update((r.key.group, r.key.kind) for r in rendered[app.name].resources)
+        kinds, at = wanted_types(rendered[app.name].resources)
+        wanted[app.cluster] |= kinds
+        versions[app.cluster] |= at
     clusters = sorted({a.cluster for a in apps if not a.error})
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(clusters)))) as pool:
         snapshots = dict(
             zip(
                 clusters,
-                pool.map(lambda c: pipeline.reader.read(c, wanted=wanted[c]), clusters),
+                pool.map(
+                    lambda c: pipeline.reader.read(c, wanted=wanted[c], versions=versions[c]),
+                    clusters,
+                ),
                 strict=True,
             )
         )
@@ -104,6 +110,16 @@ def audit(
         apps=tuple(reports),
         stats=stats,
     )
+
+
+def wanted_types(
+    resources: Iterable[Resource],
+) -> tuple[set[tuple[str, str]], set[tuple[str, str, str]]]:
+    """The (group, kind)s to list for these desired resources, and the (group, version,
+    kind)s Git declares them at (read again when not the cluster's preferred version)."""
+    kinds = {(r.key.group, r.key.kind) for r in resources}
+    versions = {(r.key.group, r.api_version.rpartition("/")[2], r.key.kind) for r in resources}
+    return kinds, versions
 
 
 def audit_app(
@@ -209,6 +225,10 @@ def pair(
     failures = sorted(
         {f for r in desired if (f := snapshot.failure(r.key.group, r.key.kind)) is not None}
     )
+    # A type that could not be listed may hold this app's Extra resources: comparing
+    # without it would call a drifted app Synced (and a heal would never prune them).
+    unseen = sorted(set(snapshot.failed.values()) - set(failures))
+    failures += [f"cannot check for Extra resources: {f}" for f in unseen]
     if failures:
         return "; ".join(failures)
     desired = [
@@ -217,7 +237,7 @@ def pair(
         )
         for r in desired
     ]
-    live = [obj for r in desired if (obj := snapshot.get(r.key)) is not None]
+    live = [obj for r in desired if (obj := snapshot.get(r.key, r.api_version)) is not None]
     return desired, live
 
 

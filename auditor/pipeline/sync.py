@@ -65,14 +65,19 @@ class _Compared:
 def compare(pipeline: Pipeline, app: App, rendered: RenderedApp) -> _Compared:
     """Read the app's cluster and compare: the report plus the paired objects."""
     wanted = {(r.key.group, r.key.kind) for r in rendered.resources}
-    snapshot = pipeline.reader.read(app.cluster, wanted=wanted)
+    versions = {
+        (r.key.group, r.api_version.rpartition("/")[2], r.key.kind) for r in rendered.resources
+    }
+    snapshot = pipeline.reader.read(app.cluster, wanted=wanted, versions=versions)
     label_key = pipeline.config.tracking.instance_label_key
     tracked = tracked_by_app(snapshot.objects.values(), label_key=label_key).get(app.name, [])
     report = pipeline.audit_app(app, rendered, snapshot=snapshot, tracked=tracked)
     paired = pair(app, rendered, snapshot, label_key=label_key)
     desired: list[Resource] = [] if isinstance(paired, str) else paired[0]
     live = {ResourceKey.of(obj): obj for obj in tracked}
-    live.update({r.key: obj for r in desired if (obj := snapshot.get(r.key)) is not None})
+    live.update(
+        {r.key: obj for r in desired if (obj := snapshot.get(r.key, r.api_version)) is not None}
+    )
     return _Compared(report=report, snapshot=snapshot, desired=desired, live=live)
 
 
@@ -257,7 +262,8 @@ def adopt(
     """Write the live values of the app's drifted fields back to Git on the fingerprint's
     branch, push it, and open (or update) its pull request."""
     rendered = pipeline.render(app, checkout)
-    report = compare(pipeline, app, rendered).report
+    compared = compare(pipeline, app, rendered)
+    report = compared.report
     if report.sync != SyncStatus.OUT_OF_SYNC:
         why = report.error or f"app is {report.sync}: nothing to adopt"
         return AdoptResult(app=app.name, branch="", fingerprint="", error=why)
@@ -270,7 +276,14 @@ def adopt(
             return path.read_text(encoding="utf-8") if path.is_file() else None
 
         kind = pipeline.renderer.source_type(app, app_dir=root / app.source.path)
-        edits = edits_for(app, report, desired=rendered.resources, read=read, source_type=kind)
+        edits = edits_for(
+            app,
+            report,
+            desired=rendered.resources,
+            read=read,
+            source_type=kind,
+            live=compared.live,
+        )
         if not edits.files:
             return AdoptResult(
                 app=app.name,

@@ -89,7 +89,7 @@ class Applier:
 
     def _apply(self, step: ApplyStep) -> ObjectAction:
         try:
-            path = object_path(self.index, step.key)
+            path = object_path(self.index, step.key, str(step.body.get("apiVersion") or ""))
         except ClusterError as exc:
             return _failed(step, exc.message, attempts=0)
         query = [("fieldManager", self.field_manager)]

@@ -135,7 +135,12 @@ def test_forbidden_list_names_verb_and_resource(world: DemoWorld) -> None:
     billing = app(report, "billing")
     assert billing.sync == SyncStatus.UNKNOWN
     assert billing.error is not None and "forbidden to list secrets" in billing.error
-    assert app(report, "my-api-production").sync == SyncStatus.SYNCED  # no Secret in it
+    # An app without Secrets cannot be called Synced either: an Extra Secret of its own
+    # would be invisible. Apps on the other cluster are not affected.
+    production = app(report, "my-api-production")
+    assert production.sync == SyncStatus.UNKNOWN and not production.resources
+    assert (production.error or "").startswith("cannot check for Extra resources: ")
+    assert app(report, "my-api-staging").sync == SyncStatus.SYNCED
 
 
 def test_requests_grow_with_types_not_apps_or_objects(world: DemoWorld) -> None:
@@ -283,3 +288,65 @@ def test_the_cluster_openapi_v3_is_read_once_and_used(world: DemoWorld) -> None:
     older = world.pipeline.reader.read("in-cluster", wanted={("apps", "Deployment")})
     assert older.definitions is None and older.error is None
     assert app(audit(world, "my-api-dev"), "my-api-dev").sync == SyncStatus.SYNCED
+
+
+def test_objects_git_declares_at_another_version_are_read_and_written_at_it(
+    world: DemoWorld,
+) -> None:
+    """Git declares `ci.example.com/v1`; the cluster prefers v2. The live object is read at
+    v1 for the comparison and the heal writes to the v1 path, as Argo CD does."""
+    from auditor.demo.deploy import apply_objects
+    from auditor.pipeline.sync import SyncRequest
+    from auditor.sources.local import commit_all
+
+    versions = [
+        {"name": v, "served": True, "storage": v == "v1",
+         "schema": {"openAPIV3Schema": {"type": "object",
+                                        "x-kubernetes-preserve-unknown-fields": True}}}
+        for v in ("v2", "v1")  # discovery prefers v2, as a real server does
+    ]  # fmt: skip
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "gates.ci.example.com"},
+        "spec": {
+            "group": "ci.example.com",
+            "names": {"kind": "Gate", "plural": "gates", "singular": "gate"},
+            "scope": "Namespaced",
+            "versions": versions,
+        },
+    }
+    apply_objects(world.kubectl, [crd], context="in-cluster")
+    (world.repo / "apps/gates").mkdir()
+    (world.repo / "apps/gates/gate.yaml").write_text(
+        "apiVersion: ci.example.com/v1\nkind: Gate\nmetadata: {name: release}\nspec: {open: true}\n"
+    )
+    (world.repo / "argocd/apps/gates.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: gates}\n"
+        "spec:\n  source: {repoURL: https://github.com/mycompany/k8s-deployments.git,"
+        " path: apps/gates}\n"
+        "  destination: {server: https://kubernetes.default.svc, namespace: dev}\n"
+    )
+    commit_all(world.repo, message="gates")
+    world.checkout = world.pipeline.sources.checkout(str(world.repo), "main")
+    world.discovery = world.pipeline.discover(world.checkout)
+    live = {"apiVersion": "ci.example.com/v1", "kind": "Gate",
+            "metadata": {"name": "release", "namespace": "dev",
+                         "labels": {"app.kubernetes.io/instance": "gates"}},
+            "spec": {"open": False}}  # fmt: skip
+    apply_objects(world.kubectl, [live], context="in-cluster")
+    sim = world.fleet.sims["in-cluster"]
+    sim.faults.add(Fault(path=r"^/apis/ci\.example\.com/v1/", times=None))  # counts requests
+    snapshot = world.pipeline.reader.read("in-cluster", wanted=set(), versions=set())
+    assert snapshot.index is not None
+    assert snapshot.index.find("ci.example.com", "Gate").version == "v2"  # type: ignore[union-attr]
+    report = app(audit(world, "gates"), "gates")
+    (drift,) = report.resources
+    assert drift.version == "v1" and [c.path for c in drift.changes] == ["spec.open"]
+    assert sim.faults.hits == 1  # the extra LIST at v1
+    gates = world.discovery.app("gates")
+    assert gates is not None
+    result = world.pipeline.sync(world.checkout, gates, request=SyncRequest(manual=True))
+    assert result.done, result
+    assert sim.faults.hits >= 3  # the sync's LIST at v1, and its apply PATCH to the v1 path
+    assert app(audit(world, "gates"), "gates").sync == SyncStatus.SYNCED
