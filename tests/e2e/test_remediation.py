@@ -327,3 +327,44 @@ def test_an_empty_render_never_prunes_everything(world: DemoWorld) -> None:
         "team-search"
     )
     get(world, "in-cluster", "resourcequota", "team-quota", "-n", "team-search")
+
+
+def test_adopting_one_element_of_an_atomic_list_keeps_the_whole_list(
+    world: DemoWorld, tmp_path: Path
+) -> None:
+    """`args` is an atomic list: a strategic-merge patch replaces it whole, so the PR
+    must carry the whole live list, not the one element that changed."""
+    from auditor.demo.deploy import deploy
+    from auditor.sources.local import commit_all
+
+    base = world.repo / "apps/another-service/base/deployment.yaml"
+    base.write_text(
+        base.read_text().replace(
+            "          image: myregistry.com/another-service:2.1.0\n",
+            "          image: myregistry.com/another-service:2.1.0\n"
+            '          args: ["--queue", "jobs", "--verbose"]\n',
+        )
+    )
+    commit_all(world.repo, message="worker args")
+    world.checkout = world.pipeline.sources.checkout(str(world.repo), "main")
+    world.discovery = world.pipeline.discover(world.checkout)
+    app = world.discovery.app("another-service-dev")
+    assert app is not None
+    deploy(world.kubectl, app, world.pipeline.render(app, world.checkout),
+           label_key="app.kubernetes.io/instance")  # fmt: skip
+    world.kubectl("patch", "deployment", "dev-another-service", "-n", "dev", "--type=json", "-p",
+                  '[{"op":"replace","path":"/spec/template/spec/containers/0/args/1",'
+                  '"value":"urgent"}]', context="in-cluster")  # fmt: skip
+    bare = tmp_path / "remote.git"
+    git("clone", "--bare", "-q", str(world.repo), str(bare), cwd=tmp_path)
+    result = world.pipeline.adopt(world.checkout, app, remote=str(bare), base_branch="main",
+                                  forge=None)  # fmt: skip
+    assert result.error is None, result
+    branch = world.pipeline.sources.checkout(str(bare), result.branch)
+    adopted = replace(app, source=replace(app.source, repo_url=branch.repo_url))
+    [report] = world.pipeline.audit(branch, [adopted]).apps
+    assert report.sync == SyncStatus.SYNCED, report.resources
+    rendered = world.pipeline.render(adopted, branch)
+    (deployment,) = [r for r in rendered.resources if r.key.kind == "Deployment"]
+    args = deployment.body["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args == ["--queue", "urgent", "--verbose"]

@@ -7,12 +7,20 @@ in `patches:`. Plain YAML apps: the file holding the resource is edited in place
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, MutableSequence, Sequence
+from collections.abc import Callable, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.diff.paths import Key, Path, assign, delete
-from auditor.model import App, AppReport, FieldChange, Resource, ResourceStatus, SourceType
+from auditor.diff.paths import MISSING, Index, Key, Path, assign, delete, lookup
+from auditor.model import (
+    App,
+    AppReport,
+    FieldChange,
+    Resource,
+    ResourceKey,
+    ResourceStatus,
+    SourceType,
+)
 from auditor.remediate.adopt.images import is_image_path, set_image
 from auditor.remediate.adopt.yamlrt import dump, dump_all, load, load_all
 from auditor.remediate.paths import parse_path
@@ -37,6 +45,7 @@ def edits_for(
     desired: Sequence[Resource],
     read: Reader,
     source_type: SourceType,
+    live: Mapping[ResourceKey, Mapping[str, Any]] | None = None,
 ) -> AdoptEdits:
     """Edits adopting every OutOfSync field of `report` (Secrets, Missing and Extra are
     listed as skipped: their live values are masked or they are not field changes)."""
@@ -56,7 +65,8 @@ def edits_for(
             edits.skipped.append(f"{drift.key}: not in the render")
             continue
         if source_type == SourceType.KUSTOMIZE:
-            _kustomize(edits, app, resource, drift.changes, read=read)
+            live_obj = (live or {}).get(drift.key)
+            _kustomize(edits, app, resource, drift.changes, read=read, live=live_obj)
         elif source_type == SourceType.DIRECTORY:
             _in_place(edits, resource, drift.changes, read=read)
         else:
@@ -109,6 +119,7 @@ def _kustomize(
     changes: Sequence[FieldChange],
     *,
     read: Reader,
+    live: Mapping[str, Any] | None,
 ) -> None:
     overlay = app.source.path.strip("/")
     kpath = next(
@@ -140,12 +151,26 @@ def _kustomize(
                 "metadata": {"name": name},
             }
         for change in patch_fields:
-            _set(patch, parse_path(change.path), change.live, smp=True)
+            path, value = _patchable(parse_path(change.path), change.live, live)
+            _set(patch, path, value, smp=True)
         edits.files[ppath] = dump(patch)
         patches = kustomization.setdefault("patches", [])
         if not any(isinstance(p, dict) and p.get("path") == file for p in patches):
             patches.append({"path": file})
     edits.files[kpath] = dump(kustomization)
+
+
+def _patchable(path: Path, value: Any, live: Mapping[str, Any] | None) -> tuple[Path, Any]:
+    """Where a strategic-merge patch can carry a change: a positional (atomic) list is
+    replaced whole by such a patch, so a change of one element becomes the whole live list
+    (`args[1]` -> `args`); other paths stay as they are."""
+    cut = next((i for i, seg in enumerate(path) if isinstance(seg, Index)), None)
+    if cut is None or live is None:
+        return path, value
+    whole = lookup(live, path[:cut])
+    if whole is MISSING:
+        return path, value
+    return path[:cut], whole
 
 
 def _original_name(name: str, kustomization: Any) -> str:
