@@ -14,7 +14,7 @@ from pathlib import Path
 import git
 
 from auditor.errors import RemoteUnreachable
-from auditor.sources.git import Credentials, GitMirror, is_local
+from auditor.sources.git import Credentials, GitMirror, is_local, split_userinfo
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +44,10 @@ class Sources:
         self._mirrors: dict[str, GitMirror] = {}
 
     def mirror(self, url: str) -> GitMirror:
-        key = str(Path(url).resolve()) if is_local(url) else url
+        key, embedded = (str(Path(url).resolve()), None) if is_local(url) else split_userinfo(url)
         if key not in self._mirrors:
             self._mirrors[key] = GitMirror(
-                url=key, cache_dir=self.cache_dir, credentials=self.credentials
+                url=key, cache_dir=self.cache_dir, credentials=embedded or self.credentials
             )
         return self._mirrors[key]
 
@@ -59,7 +59,7 @@ class Sources:
             return self._worktree(Path(url))
         mirror = self.mirror(url)
         sha = mirror.resolve(revision or "HEAD", refresh=refresh)
-        return Checkout(repo_url=url, root=mirror.export(sha), revision=sha, head=sha)
+        return Checkout(repo_url=mirror.url, root=mirror.export(sha), revision=sha, head=sha)
 
     def changed_files(self, url: str, *, base: str, head: str) -> list[str]:
         mirror = self.mirror(url)

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import git
 
@@ -72,20 +73,39 @@ class Credentials:
         )
 
     def git_env(self) -> dict[str, str]:
+        """Environment for git: no prompts, the SSH key, and the token as an HTTP header
+        set through GIT_CONFIG_* (never on the command line, where other users could see
+        it, nor in a URL)."""
         env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "/bin/false", "SSH_ASKPASS": ""}
         if self.ssh_key:
             env["GIT_SSH_COMMAND"] = (
                 f"ssh -i {self.ssh_key} -o IdentitiesOnly=yes -o BatchMode=yes "
                 "-o StrictHostKeyChecking=accept-new"
             )
+        if self.token:
+            basic = base64.b64encode(f"{self.username}:{self.token}".encode()).decode()
+            env.update(
+                {
+                    "GIT_CONFIG_COUNT": "1",
+                    "GIT_CONFIG_KEY_0": "http.extraHeader",
+                    "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}",
+                }
+            )
         return env
 
-    def git_config(self, url: str) -> list[str]:
-        """`-c` options for one command; the token travels as an HTTP header, never in a URL."""
-        if not self.token or not url.startswith(("https://", "http://")):
-            return []
-        basic = base64.b64encode(f"{self.username}:{self.token}".encode()).decode()
-        return ["-c", f"http.extraHeader=Authorization: Basic {basic}"]
+
+def split_userinfo(url: str) -> tuple[str, Credentials | None]:
+    """A URL without `user:password@`, and those credentials (so they reach git as a
+    header and never appear in messages, logs or the mirror's config)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or "@" not in parts.netloc:
+        return url, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    clean = urlunsplit(parts._replace(netloc=host))
+    if not password:
+        return clean, None
+    return clean, Credentials(token=unquote(password), username=unquote(user) or "x-access-token")
 
 
 def is_local(url: str) -> bool:
@@ -153,7 +173,7 @@ class GitMirror:
     def _run(self, *args: str, revision: str | None = None) -> str:
         try:
             out: str = self._git().execute(
-                ["git", *self.credentials.git_config(self.url), *args],
+                ["git", *args],
             )
             return out
         except git.GitCommandError as exc:

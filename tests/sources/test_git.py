@@ -148,8 +148,11 @@ def test_credentials_from_env() -> None:
         {"GITOPS_AUDITOR_GIT_TOKEN": "t", "GITOPS_AUDITOR_GIT_SSH_KEY": "/keys/id"}
     )
     assert creds.token == "t"
-    assert "-i /keys/id" in creds.git_env()["GIT_SSH_COMMAND"]
-    assert creds.git_config("git@github.com:org/repo.git") == []
+    env = creds.git_env()
+    assert "-i /keys/id" in env["GIT_SSH_COMMAND"]
+    # The token reaches git through the environment, never on its command line.
+    assert env["GIT_CONFIG_KEY_0"] == "http.extraHeader"
+    assert env["GIT_CONFIG_VALUE_0"].startswith("Authorization: Basic ")
 
 
 def test_changed_files_between_revisions(example_repo: Path, sources: Sources) -> None:
@@ -173,3 +176,18 @@ def test_a_branch_is_fetched_again_and_a_known_sha_is_not(
     commit_all(example_repo, message="even later")
     assert sources.checkout(str(example_repo), "main", refresh=False).revision == second_sha
     assert sources.checkout(str(example_repo), first.revision).revision == first.revision
+
+
+def test_credentials_in_a_url_never_show_and_are_sent_as_a_header(
+    auth_server: str, tmp_path: Path
+) -> None:
+    url = auth_server.replace("http://", "http://alice:pa%24%24word@")
+    sources = Sources(cache_dir=tmp_path / "cache", credentials=Credentials())
+    with pytest.raises(AuthenticationFailed) as info:
+        sources.checkout(url, None)
+    assert "pa$$word" not in str(info.value) and "pa%24%24word" not in str(info.value)
+    assert auth_server in str(info.value)
+    expected = "Basic " + base64.b64encode(b"alice:pa$$word").decode()
+    assert expected in _AuthRequired.seen
+    config = "".join(p.read_text() for p in (tmp_path / "cache").rglob("config"))
+    assert "word" not in config and auth_server in config
