@@ -23,12 +23,13 @@ from auditor.model import (
     Project,
     RenderedApp,
     Resource,
+    ResourceDrift,
     ResourceKey,
     ResourceStatus,
     SyncResult,
     SyncStatus,
 )
-from auditor.pipeline.audit import ClusterFacts, diff_options, pair
+from auditor.pipeline.audit import ClusterFacts, diff_options, pair, wanted_types
 from auditor.remediate.adopt import branch_name, edits_for, fingerprint
 from auditor.remediate.adopt.git import base_clone, commit_and_push
 from auditor.remediate.apply import Applier
@@ -64,10 +65,7 @@ class _Compared:
 
 def compare(pipeline: Pipeline, app: App, rendered: RenderedApp) -> _Compared:
     """Read the app's cluster and compare: the report plus the paired objects."""
-    wanted = {(r.key.group, r.key.kind) for r in rendered.resources}
-    versions = {
-        (r.key.group, r.api_version.rpartition("/")[2], r.key.kind) for r in rendered.resources
-    }
+    wanted, versions = wanted_types(rendered.resources)
     snapshot = pipeline.reader.read(app.cluster, wanted=wanted, versions=versions)
     label_key = pipeline.config.tracking.instance_label_key
     tracked = tracked_by_app(snapshot.objects.values(), label_key=label_key).get(app.name, [])
@@ -117,7 +115,9 @@ def sync(
         return _with(base, blocked_by=f"sync window: {verdict.blocked_by}")
     options = plan_options(pipeline, app, before, prune=prune)
     if not request.manual and store is not None:
-        options = _guard(pipeline, app, before.report, options, store=store, now=now)
+        options = _guard(
+            pipeline, app, before.report, options, store=store, now=now, live=before.live
+        )
     plan = plan_sync(before.report, desired=before.desired, live=before.live, options=options)
     if plan.refused:
         return _with(base, blocked_by=plan.refused)
@@ -132,7 +132,7 @@ def sync(
     )
     actions = applier.run(plan)
     if store is not None:
-        _remember(store, app, before.report, actions, now=now)
+        _remember(store, app, before.report, actions, now=now, live=before.live)
     after = compare(pipeline, app, rendered).report if plan.writes else before.report
     return _with(base, actions=tuple(actions), sync=after.sync)
 
@@ -164,12 +164,14 @@ def _guard(
     *,
     store: Store,
     now: datetime,
+    live: Mapping[ResourceKey, Mapping[str, Any]],
 ) -> PlanOptions:
+    """Skip resources healed (or pruned) too often lately: a controller fights Git."""
     guard = pipeline.config.remediation.loop_guard
     since = now - timedelta(seconds=guard.window_seconds)
     guarded: dict[ResourceKey, tuple[str, str]] = {}
     for drift in report.resources:
-        if drift.status != ResourceStatus.OUT_OF_SYNC:
+        if drift.status not in (ResourceStatus.OUT_OF_SYNC, ResourceStatus.EXTRA):
             continue
         events = store.heals(app=app.name, cluster=app.cluster, key=drift.key, since=since)
         verdict = judge(
@@ -177,11 +179,20 @@ def _guard(
             now=now,
             max_heals=guard.max_heals,
             window_seconds=guard.window_seconds,
-            current_managers=[c.manager for c in drift.changes],
+            current_managers=_writers(drift, live.get(drift.key)),
         )
         if verdict.guarded:
             guarded[drift.key] = (verdict.reason, verdict.manager)
     return replace(options, guarded=guarded)
+
+
+def _writers(drift: ResourceDrift, live: Mapping[str, Any] | None) -> list[str]:
+    """Who made this drift: the managers of the changed fields, or for an Extra object
+    (something keeps re-creating what we prune) the managers that wrote it."""
+    if drift.status == ResourceStatus.EXTRA:
+        entries = ((live or {}).get("metadata") or {}).get("managedFields") or []
+        return [str(e.get("manager") or "") for e in entries if isinstance(e, Mapping)]
+    return [c.manager for c in drift.changes]
 
 
 def _remember(
@@ -191,12 +202,17 @@ def _remember(
     actions: Iterable[ObjectAction],
     *,
     now: datetime,
+    live: Mapping[ResourceKey, Mapping[str, Any]],
 ) -> None:
-    """A heal event per resource reset from drift (created ones are not fights)."""
-    drifted = {d.key: d for d in report.resources if d.status == ResourceStatus.OUT_OF_SYNC}
+    """A heal event per resource reset from drift or pruned (created ones are not fights)."""
+    drifted = {
+        d.key: d
+        for d in report.resources
+        if d.status in (ResourceStatus.OUT_OF_SYNC, ResourceStatus.EXTRA)
+    }
     for action in actions:
         drift = drifted.get(action.key)
-        if action.action != ActionKind.APPLIED or drift is None:
+        if action.action not in (ActionKind.APPLIED, ActionKind.PRUNED) or drift is None:
             continue
         store.record_heal(
             HealEvent(
@@ -204,8 +220,8 @@ def _remember(
                 cluster=app.cluster,
                 key=action.key,
                 time=now,
-                fields=tuple(c.path for c in drift.changes),
-                manager=dominant_manager(c.manager for c in drift.changes),
+                fields=tuple(c.path for c in drift.changes) or (str(drift.status),),
+                manager=dominant_manager(_writers(drift, live.get(action.key))),
             )
         )
 

@@ -368,3 +368,29 @@ def test_adopting_one_element_of_an_atomic_list_keeps_the_whole_list(
     (deployment,) = [r for r in rendered.resources if r.key.kind == "Deployment"]
     args = deployment.body["spec"]["template"]["spec"]["containers"][0]["args"]
     assert args == ["--queue", "urgent", "--verbose"]
+
+
+ZOMBIE = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: zombie
+  namespace: dev
+  labels: {app.kubernetes.io/instance: my-api-dev}
+"""
+
+
+def test_loop_guard_stops_pruning_what_something_keeps_re_creating(
+    world: DemoWorld, tmp_path: Path
+) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
+    results = []
+    for i in range(4):
+        world.kubectl("apply", "--server-side", "--field-manager=operator-x", "-f", "-",
+                      stdin=ZOMBIE, context="in-cluster")  # fmt: skip
+        now = WEDNESDAY + timedelta(minutes=i)
+        results.append(sync(world, "my-api-dev", manual=False, prune=True, store=store, now=now))
+    verbs = [next(str(a.action) for a in r.actions if a.key.name == "zombie") for r in results]
+    assert verbs == ["pruned", "pruned", "pruned", "skipped"]
+    guarded = next(a for a in results[-1].actions if a.key.name == "zombie")
+    assert "operator-x" in guarded.reason and "healed 3 times" in guarded.reason
+    assert get(world, "in-cluster", "configmap", "zombie", "-n", "dev")["metadata"]["name"]
