@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,9 @@ class ResultCache:
         self.directory = directory
         self._shelves: dict[str, dict[str, RawOutcome]] = {}
         self._dirty: set[str] = set()
+        # Each new entry's JSON text, made at `put` (while a pool's workers run), so that
+        # writing a shelf is a join rather than an encoding of every outcome.
+        self._texts: dict[str, dict[str, str]] = {}
 
     @staticmethod
     def shelf(*, policies: str, scope: str, context: str) -> str:
@@ -47,23 +50,33 @@ class ResultCache:
     def put(self, shelf: str, resource: str, outcome: RawOutcome) -> None:
         self._load(shelf)[resource] = outcome
         self._dirty.add(shelf)
+        if self.directory is not None:
+            self._texts.setdefault(shelf, {})[resource] = _text(outcome)
 
-    def flush(self) -> None:
-        """Write changed shelves to disk (atomically; a failure only loses the cache)."""
+    def flush(self, shelves: Iterable[str] | None = None) -> None:
+        """Write changed shelves (all, or those of `shelves`) to disk, atomically; a
+        failure only loses the cache."""
+        chosen = self._dirty if shelves is None else self._dirty.intersection(shelves)
         if self.directory is None:
-            self._dirty.clear()
+            self._dirty -= chosen
             return
-        for shelf in sorted(self._dirty):
-            entries = {k: _dump(v) for k, v in self._shelves[shelf].items()}
+        for shelf in sorted(chosen):
+            texts = self._texts.setdefault(shelf, {})
+            parts = []
+            for key, outcome in self._shelves[shelf].items():
+                text = texts.get(key)
+                if text is None:
+                    text = texts[key] = _text(outcome)
+                parts.append(f"{json.dumps(key)}:{text}")
             try:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".shelf-")
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(entries, handle, separators=(",", ":"))
+                    handle.write("{" + ",".join(parts) + "}")
                 os.replace(tmp, self.directory / f"{shelf}.json")
             except OSError:
                 continue
-        self._dirty.clear()
+        self._dirty -= chosen
 
     def _load(self, shelf: str) -> dict[str, RawOutcome]:
         entries = self._shelves.get(shelf)
@@ -81,9 +94,14 @@ class ResultCache:
         return entries
 
 
+def _text(outcome: RawOutcome) -> str:
+    return json.dumps(_dump(outcome), separators=(",", ":"))
+
+
 def _dump(outcome: RawOutcome) -> dict[str, Any]:
+    # A rule with no values adds nothing to the violations: not stored.
     return {
-        "values": {k: list(v) for k, v in outcome.values.items()},
+        "values": {k: list(v) for k, v in outcome.values.items() if v},
         "exceptions": {k: list(v) for k, v in outcome.exceptions.items()},
         "errors": dict(outcome.errors),
     }

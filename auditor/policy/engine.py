@@ -11,6 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+# One evaluation request: (scope, context, resources), as `PolicyEngine.evaluate` takes.
+Job = tuple[str, Mapping[str, Any], Sequence[Mapping[str, Any]]]
+
 
 @dataclass(frozen=True)
 class RawOutcome:

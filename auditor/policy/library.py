@@ -75,9 +75,13 @@ class PolicySet:
     def modules_for(self, scopes: Iterable[str]) -> tuple[PolicyModule, ...]:
         """The modules of the packages in `scopes`, with the packages they reference."""
         wanted = set(scopes)
-        packages = self.packages()
         scope_of = self.scopes()
-        keep = {p for p, s in scope_of.items() if s in wanted and self.rules_of(p)}
+        return self.modules_of(p for p, s in scope_of.items() if s in wanted and self.rules_of(p))
+
+    def modules_of(self, names: Iterable[str]) -> tuple[PolicyModule, ...]:
+        """The modules of the packages `names`, with the packages they reference."""
+        packages = self.packages()
+        keep = set(names)
         pending = list(keep)
         while pending:
             refs = set().union(*(m.data_refs for m in packages[pending.pop()]))

@@ -1,5 +1,6 @@
 """A process pool of embedded engines: each worker compiles the policy set once, then
-evaluates batches of resources. Used for big runs; small ones stay in-process.
+evaluates batches of resources (an app's jobs share a batch unless bigger than one),
+streaming each batch's outcomes back in order. Big runs only; small ones stay in-process.
 
 Worker state (the compiled engine) is per process by nature, built by the initializer.
 """
@@ -8,14 +9,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from auditor.policy.engine import RawOutcome
+from auditor.policy.engine import Job, RawOutcome
 from auditor.policy.library import PolicySet
-
-Job = tuple[str, Mapping[str, Any], Sequence[Mapping[str, Any]]]
 
 _WORKER: dict[str, Any] = {}
 
@@ -26,12 +25,14 @@ def _init_worker(policies: PolicySet) -> None:
     _WORKER["engine"] = RegoPolicyEngine(policies)
 
 
+def _ready() -> bool:
+    return bool(_WORKER)
+
+
 def _run_batch(batch: Sequence[Job]) -> list[list[RawOutcome]]:
     engine = _WORKER["engine"]
-    return [
-        engine.evaluate(scope=scope, context=context, resources=bodies)
-        for scope, context, bodies in batch
-    ]
+    results: list[list[RawOutcome]] = engine.evaluate_batch(batch)
+    return results
 
 
 class WorkerPool:
@@ -43,7 +44,7 @@ class WorkerPool:
         policies: PolicySet,
         workers: int | None = None,
         threshold: int = 400,
-        batches_per_worker: int = 4,
+        batches_per_worker: int = 8,
     ) -> None:
         self.policies = policies
         self.batches_per_worker = batches_per_worker
@@ -51,29 +52,52 @@ class WorkerPool:
         self.threshold = threshold
         self._executor: ProcessPoolExecutor | None = None
 
-    def evaluate(self, jobs: Sequence[Job]) -> list[list[RawOutcome]]:
-        """Run jobs across the workers in a few large batches of consecutive jobs (the
-        scopes of one app stay together, so a worker compiles that app's bundle once);
-        a job bigger than a batch is split."""
+    def evaluate(
+        self, jobs: Sequence[Job], groups: Sequence[Hashable] | None = None
+    ) -> list[list[RawOutcome]]:
+        """Every job's outcomes, in order (see `stream`)."""
+        out: list[list[RawOutcome]] = [[] for _ in jobs]
+        for _, pieces in self.stream(jobs, groups):
+            for index, result in pieces:
+                out[index].extend(result)
+        return out
+
+    def stream(
+        self, jobs: Sequence[Job], groups: Sequence[Hashable] | None = None
+    ) -> Iterator[tuple[int, list[tuple[int, list[RawOutcome]]]]]:
+        """Run jobs across the workers in batches of consecutive jobs, and yield each
+        batch's (job index, outcomes) pieces as it completes, in order, with the number of
+        leading jobs now complete, so the caller can use results while workers go on.
+
+        A batch ends only between `groups` (e.g. the scopes of one app stay together, so
+        a worker compiles that app's bundle once); a job bigger than a batch is split."""
         total = sum(len(job[2]) for job in jobs)
         size = max(50, total // (self.workers * self.batches_per_worker) + 1)
         batches: list[list[tuple[int, Job]]] = [[]]
         filled = 0
+        previous: Hashable = object()
         for index, (scope, context, bodies) in enumerate(jobs):
+            group = groups[index] if groups is not None else index
             for start in range(0, len(bodies), size):
-                piece = list(bodies[start : start + size])
-                if filled and filled + len(piece) > size:
+                if filled >= size and (start or group != previous):
                     batches.append([])
                     filled = 0
+                piece = list(bodies[start : start + size])
                 batches[-1].append((index, (scope, context, piece)))
                 filled += len(piece)
-        out: list[list[RawOutcome]] = [[] for _ in jobs]
+            previous = group
         batches = [batch for batch in batches if batch]
         work = [[job for _, job in batch] for batch in batches]
-        for batch, results in zip(batches, self._pool().map(_run_batch, work), strict=True):
-            for (index, _), result in zip(batch, results, strict=True):
-                out[index].extend(result)
-        return out
+        results = self._pool().map(_run_batch, work) if work else iter(())
+        for number, (batch, outcomes) in enumerate(zip(batches, results, strict=True)):
+            following = batches[number + 1][0][0] if number + 1 < len(batches) else len(jobs)
+            pieces = [(index, result) for (index, _), result in zip(batch, outcomes, strict=True)]
+            yield following, pieces
+
+    def warm_up(self) -> None:
+        """Start the workers now (they compile the policies) so that work done before
+        the first batch overlaps with their start-up."""
+        self._pool().submit(_ready)
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:

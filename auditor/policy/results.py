@@ -63,6 +63,8 @@ def to_violations(
     key = resource.key if resource else None
     source = resource.source if resource else None
     for rule_key, values in sorted(outcome.values.items()):
+        if not values:  # most rules find nothing: skip their bookkeeping
+            continue
         package, _, rule = rule_key.partition("/")
         prefix, suffix = rule_parts(rule)
         default_severity = WARN if prefix == "warn" else DENY
@@ -97,6 +99,8 @@ def to_violations(
                 source=source,
             )
         )
+    if len(out) < 2:
+        return out
     return sorted(out, key=lambda v: (v.severity != ERROR, v.severity != DENY, v.policy, v.message))
 
 
@@ -110,6 +114,8 @@ def _message(value: Any) -> tuple[str, Mapping[str, Any]]:
 
 
 def _details(fields: Mapping[str, Any]) -> Mapping[str, Any]:
+    if not fields:
+        return {}
     details = fields.get("details")
     if isinstance(details, Mapping):
         return dict(details)

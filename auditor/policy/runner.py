@@ -1,5 +1,7 @@
 """Evaluating the policies of many apps: cache lookups, batching per scope, an optional
-process pool, then pure result handling (violations, exceptions, waivers).
+process pool, then pure result handling (violations, exceptions, waivers). With a pool,
+each app's results are made (and its cache shelves written) as soon as the batch holding
+it comes back, while the workers go on with the next batches.
 
 `PolicyRunner.run` is what the pipeline and the commands call; engines stay behind the
 `PolicyEngine` port and only ever see raw Kubernetes objects and the app context.
@@ -7,7 +9,7 @@ process pool, then pure result handling (violations, exceptions, waivers).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -54,6 +56,7 @@ class _Task:
     context: Mapping[str, Any]
     shelf: str
     items: tuple[tuple[int, int, str], ...]  # (target index, resource index, resource hash)
+    target: int
 
 
 class PolicyRunner:
@@ -85,11 +88,14 @@ class PolicyRunner:
             notes.append(skipped)
         outcomes: dict[tuple[int, int, str], RawOutcome] = {}
         memo_keys: list[list[_MemoKey]] = []
+        target_shelves: list[tuple[str, ...]] = []
         tasks: list[_Task] = []
         cached = [0] * len(targets)
+        missed = 0
         for t_index, target in enumerate(targets):
             hashes = [content_hash(r.body) for r in kept[t_index]]
             shelves = self._shelves(target, hashes)
+            target_shelves.append(shelves)
             keys = [
                 (shelves, digest, r.key, r.source, target.app, today)
                 for r, digest in zip(kept[t_index], hashes, strict=True)
@@ -115,26 +121,51 @@ class PolicyRunner:
                     if full is None:
                         full = _context("cross", target=target, resources=kept[t_index])
                     context = {} if scope == "resource" else full
-                    tasks.append(_Task(scope, context, shelf, tuple(missing)))
-        for task, results in zip(tasks, self._execute(tasks, kept), strict=True):
-            for (t_index, r_index, digest), outcome in zip(task.items, results, strict=True):
-                outcomes[(t_index, r_index, task.scope)] = outcome
-                if not outcome.errors:
-                    self.cache.put(task.shelf, digest, outcome)
+                    tasks.append(_Task(scope, context, shelf, tuple(missing), t_index))
+                    missed = self._warm_up(missed, len(missing))
+        results: list[PolicyResult] = []
+
+        def finish(upto: int) -> None:
+            while len(results) < upto:
+                i = len(results)
+                results.append(
+                    self._result(
+                        targets[i],
+                        resources=kept[i],
+                        outcomes=outcomes,
+                        index=i,
+                        memo_keys=memo_keys[i],
+                        notes=notes[i],
+                        cached=cached[i],
+                        today=today,
+                    )
+                )
+                # The app's own shelves are complete: write them while workers go on.
+                self.cache.flush(target_shelves[i][1:])
+
+        # Outcomes arrive batch by batch: the targets they complete are finished while
+        # the workers go on with the next batches.
+        offsets = [0] * len(tasks)
+        for done, pieces in self._execute(tasks, kept):
+            for task_index, piece in pieces:
+                task, start = tasks[task_index], offsets[task_index]
+                offsets[task_index] += len(piece)
+                items = task.items[start : start + len(piece)]
+                for (t_index, r_index, digest), outcome in zip(items, piece, strict=True):
+                    outcomes[(t_index, r_index, task.scope)] = outcome
+                    if not outcome.errors:
+                        self.cache.put(task.shelf, digest, outcome)
+            finish(tasks[done].target if done < len(tasks) else len(targets))
+        finish(len(targets))
         self.cache.flush()
-        return [
-            self._result(
-                target,
-                resources=kept[i],
-                outcomes=outcomes,
-                index=i,
-                memo_keys=memo_keys[i],
-                notes=notes[i],
-                cached=cached[i],
-                today=today,
-            )
-            for i, target in enumerate(targets)
-        ]
+        return results
+
+    def _warm_up(self, missed: int, more: int) -> int:
+        """Count resources to evaluate; start the pool's workers once they will be used,
+        so their start overlaps with the rest of the cache lookups."""
+        if self.pool is not None and missed < self.pool.threshold <= missed + more:
+            self.pool.warm_up()
+        return missed + more
 
     def _shelves(self, target: PolicyTarget, hashes: Sequence[str]) -> tuple[str, ...]:
         """The cache shelf of each scope: the key holds only what the scope reads (the
@@ -151,17 +182,18 @@ class PolicyRunner:
 
     def _execute(
         self, tasks: Sequence[_Task], kept: Sequence[Sequence[Resource]]
-    ) -> list[list[RawOutcome]]:
+    ) -> Iterator[tuple[int, list[tuple[int, list[RawOutcome]]]]]:
+        """(tasks now complete, [(task index, outcomes of its next items)]) in order."""
         jobs = [
             (task.scope, task.context, [kept[t][r].body for t, r, _ in task.items])
             for task in tasks
         ]
         if self.pool is not None and sum(len(j[2]) for j in jobs) >= self.pool.threshold:
-            return self.pool.evaluate(jobs)
-        return [
-            self.engine.evaluate(scope=scope, context=context, resources=bodies)
-            for scope, context, bodies in jobs
-        ]
+            yield from self.pool.stream(jobs, [task.target for task in tasks])
+            return
+        for index, (scope, context, bodies) in enumerate(jobs):
+            outcomes = self.engine.evaluate(scope=scope, context=context, resources=bodies)
+            yield index + 1, [(index, outcomes)]
 
     def _result(
         self,

@@ -7,7 +7,7 @@ gives the OPA server the same query (`POST /v1/data/gitops_auditor_eval/<scope>`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from auditor.policy.kinds import EXCEPTION_PREFIX, ScopePlan, kind_plans
 from auditor.policy.library import ALL_SCOPES, PolicySet
@@ -51,6 +51,27 @@ def shim_source(policies: PolicySet) -> str:
             scope = name.rpartition("_k")[0]
             lines.extend(_collector(name, {k: rules[scope][k] for k in keys}))
     return "\n".join(lines)
+
+
+def entries_source(
+    rules: Mapping[str, Mapping[str, str]], plans: Mapping[str, ScopePlan], names: Iterable[str]
+) -> str:
+    """An evaluation module with only the collectors `names` (scopes or kind classes):
+    what a bundle compiled per app needs for the kinds that app has."""
+    lines = [f"package {SHIM_PACKAGE}", "", "import rego.v1", ""]
+    for name in sorted(names):
+        lines.extend(_collector(name, entry_rules(rules, plans, name)))
+    return "\n".join(lines)
+
+
+def entry_rules(
+    rules: Mapping[str, Mapping[str, str]], plans: Mapping[str, ScopePlan], name: str
+) -> dict[str, str]:
+    """Result key -> reference, for one collector (a scope or a kind class of one)."""
+    if name in rules:
+        return dict(rules[name])
+    scope = name.rpartition("_k")[0]
+    return {k: rules[scope][k] for k in plans[scope].entries[name]}
 
 
 def _collector(name: str, entries: Mapping[str, str]) -> list[str]:

@@ -36,14 +36,18 @@ hpa_target(obj, resources) := {msg |
 	msg := sprintf("%s: scaleTargetRef %s %s is not in the app", [k8s.label(obj), ref.kind, ref.name])
 }
 
+# Each clause first matches one pair of the selector (a cheap lookup that rules out most
+# resources), then checks the kind and the whole selector.
 selected(selector, resources) if {
+	some key, value in selector
 	some obj in resources
+	obj.spec.template.metadata.labels[key] == value
 	obj.kind in k8s.workload_kinds
 	k8s.selects(selector, k8s.template_labels(obj))
-}
-
-selected(selector, resources) if {
+} else if {
+	some key, value in selector
 	some obj in resources
+	obj.metadata.labels[key] == value
 	obj.kind == "Pod"
 	k8s.selects(selector, object.get(obj, ["metadata", "labels"], {}))
 }

@@ -4,6 +4,8 @@ package builtin.images
 import rego.v1
 
 import data.builtin.lib.k8s
+import data.builtin.lib.pods
+import data.builtin.lib.subject
 
 # METADATA
 # title: Images are pinned to a tag or digest
@@ -15,7 +17,7 @@ import data.builtin.lib.k8s
 #   id: images/no-latest
 #   severity: deny
 #   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
-deny_latest_tag contains msg if some msg in latest_tag(input)
+deny_latest_tag contains msg if some msg in containers_latest_tag(subject.label, subject.all_containers)
 
 # METADATA
 # title: Images come from allowed registries
@@ -26,24 +28,30 @@ deny_latest_tag contains msg if some msg in latest_tag(input)
 #   id: images/allowed-registries
 #   severity: deny
 #   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
-deny_registry contains msg if some msg in registry(input, data.allowed_registries)
+deny_registry contains msg if some msg in containers_registry(subject.label, subject.all_containers, data.allowed_registries)
 
-latest_tag(obj) := {msg |
-	some c in k8s.all_containers(obj)
+# Functions of an object (tests), and of its parts (decision rules, see lib/subject.rego).
+latest_tag(obj) := containers_latest_tag(k8s.label(obj), pods.all_containers(obj))
+
+registry(obj, allowed) := containers_registry(k8s.label(obj), pods.all_containers(obj), allowed)
+
+containers_latest_tag(label, containers) := {msg |
+	some c in containers
 	not pinned(c.image)
-	msg := sprintf("%s: container '%s' uses image '%s' without a pinned tag (untagged or :latest)", [k8s.label(obj), c.name, c.image])
+	msg := sprintf("%s: container '%s' uses image '%s' without a pinned tag (untagged or :latest)", [label, c.name, c.image])
 }
 
-registry(obj, allowed) := {msg |
+containers_registry(label, containers, allowed) := {msg |
 	count(allowed) > 0
-	some c in k8s.all_containers(obj)
+	some c in containers
 	not from_registry(c.image, allowed)
-	msg := sprintf("%s: container '%s' uses image '%s' from a registry not in %v", [k8s.label(obj), c.name, c.image, allowed])
+	msg := sprintf("%s: container '%s' uses image '%s' from a registry not in %v", [label, c.name, c.image, allowed])
 }
 
-pinned(image) if contains(image, "@sha256:")
-
+# Else chains: only the clause that matters is evaluated.
 pinned(image) if {
+	contains(image, "@sha256:")
+} else if {
 	not contains(image, "@")
 	tag := image_tag(image)
 	tag != ""
@@ -57,9 +65,7 @@ image_tag(image) := tag if {
 	contains(last, ":")
 	pieces := split(last, ":")
 	tag := pieces[count(pieces) - 1]
-}
-
-image_tag(image) := "" if {
+} else := "" if {
 	parts := split(image, "/")
 	not contains(parts[count(parts) - 1], ":")
 }

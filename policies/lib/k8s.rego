@@ -9,18 +9,6 @@ workload_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"
 
 long_running_kinds := {"Deployment", "StatefulSet", "DaemonSet"}
 
-pod_spec(obj) := obj.spec.template.spec if obj.kind in workload_kinds
-
-pod_spec(obj) := obj.spec if obj.kind == "Pod"
-
-pod_spec(obj) := obj.spec.jobTemplate.spec.template.spec if obj.kind == "CronJob"
-
-containers(obj) := [c | some c in pod_spec(obj).containers]
-
-init_containers(obj) := [c | some c in object.get(pod_spec(obj), "initContainers", [])]
-
-all_containers(obj) := array.concat(containers(obj), init_containers(obj))
-
 name(obj) := object.get(obj, ["metadata", "name"], "")
 
 namespace(obj) := object.get(obj, ["metadata", "namespace"], "")
@@ -39,8 +27,10 @@ selects(selector, labels) if {
 }
 
 # Production: the object's namespace, or the app's `environment` label.
-is_production(obj, app) if namespace(obj) == "production"
-
-is_production(_, app) if object.get(app, "environment", "") == "production"
-
-is_production(_, app) if object.get(app, "namespace", "") == "production"
+is_production(obj, app) if {
+	namespace(obj) == "production"
+} else if {
+	object.get(app, "environment", "") == "production"
+} else if {
+	object.get(app, "namespace", "") == "production"
+}

@@ -4,6 +4,8 @@ package builtin.probes
 import rego.v1
 
 import data.builtin.lib.k8s
+import data.builtin.lib.pods
+import data.builtin.lib.subject
 
 # METADATA
 # title: Long-running containers have a liveness probe
@@ -12,7 +14,7 @@ import data.builtin.lib.k8s
 #   id: probes/liveness
 #   severity: deny
 #   kinds: [Deployment, StatefulSet, DaemonSet]
-deny_liveness contains msg if some msg in missing_liveness(input)
+deny_liveness contains msg if some msg in liveness_gaps(input.kind, subject.label, subject.containers)
 
 # METADATA
 # title: Long-running containers have a readiness probe
@@ -21,20 +23,25 @@ deny_liveness contains msg if some msg in missing_liveness(input)
 #   id: probes/readiness
 #   severity: deny
 #   kinds: [Deployment, StatefulSet, DaemonSet]
-deny_readiness contains msg if some msg in missing_readiness(input)
+deny_readiness contains msg if some msg in readiness_gaps(input.kind, subject.label, subject.containers)
+
+# Functions of an object (tests), and of its parts (decision rules, see lib/subject.rego).
+missing_liveness(obj) := liveness_gaps(obj.kind, k8s.label(obj), pods.containers(obj))
+
+missing_readiness(obj) := readiness_gaps(obj.kind, k8s.label(obj), pods.containers(obj))
 
 # One function per probe: rego-cpp 1.5.2 quotes a string literal passed as a function
 # argument when it is formatted with sprintf (and then emits invalid JSON).
-missing_liveness(obj) := {msg |
-	obj.kind in k8s.long_running_kinds
-	some c in k8s.containers(obj)
+liveness_gaps(kind, label, containers) := {msg |
+	kind in k8s.long_running_kinds
+	some c in containers
 	not c.livenessProbe
-	msg := sprintf("%s: container '%s' has no livenessProbe", [k8s.label(obj), c.name])
+	msg := sprintf("%s: container '%s' has no livenessProbe", [label, c.name])
 }
 
-missing_readiness(obj) := {msg |
-	obj.kind in k8s.long_running_kinds
-	some c in k8s.containers(obj)
+readiness_gaps(kind, label, containers) := {msg |
+	kind in k8s.long_running_kinds
+	some c in containers
 	not c.readinessProbe
-	msg := sprintf("%s: container '%s' has no readinessProbe", [k8s.label(obj), c.name])
+	msg := sprintf("%s: container '%s' has no readinessProbe", [label, c.name])
 }

@@ -4,6 +4,8 @@ package builtin.resources
 import rego.v1
 
 import data.builtin.lib.k8s
+import data.builtin.lib.pods
+import data.builtin.lib.subject
 
 # METADATA
 # title: Containers request CPU and memory
@@ -14,7 +16,7 @@ import data.builtin.lib.k8s
 #   id: resources/requests
 #   severity: deny
 #   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
-deny_requests contains msg if some msg in requests(input)
+deny_requests contains msg if some msg in containers_requests(subject.label, subject.containers)
 
 # METADATA
 # title: Containers have a memory limit
@@ -23,7 +25,7 @@ deny_requests contains msg if some msg in requests(input)
 #   id: resources/memory-limit
 #   severity: deny
 #   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
-deny_memory_limit contains msg if some msg in memory_limit(input)
+deny_memory_limit contains msg if some msg in containers_memory_limit(subject.label, subject.containers)
 
 # METADATA
 # title: Containers have a CPU limit
@@ -32,23 +34,30 @@ deny_memory_limit contains msg if some msg in memory_limit(input)
 #   id: resources/cpu-limit
 #   severity: warn
 #   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
-warn_cpu_limit contains msg if some msg in cpu_limit(input)
+warn_cpu_limit contains msg if some msg in containers_cpu_limit(subject.label, subject.containers)
 
-requests(obj) := {msg |
-	some c in k8s.containers(obj)
+# Functions of an object (tests), and of its parts (decision rules, see lib/subject.rego).
+requests(obj) := containers_requests(k8s.label(obj), pods.containers(obj))
+
+memory_limit(obj) := containers_memory_limit(k8s.label(obj), pods.containers(obj))
+
+cpu_limit(obj) := containers_cpu_limit(k8s.label(obj), pods.containers(obj))
+
+containers_requests(label, containers) := {msg |
+	some c in containers
 	some resource in ["cpu", "memory"]
 	object.get(c, ["resources", "requests", resource], null) == null
-	msg := sprintf("%s: container '%s' has no %s request", [k8s.label(obj), c.name, resource])
+	msg := sprintf("%s: container '%s' has no %s request", [label, c.name, resource])
 }
 
-memory_limit(obj) := {msg |
-	some c in k8s.containers(obj)
+containers_memory_limit(label, containers) := {msg |
+	some c in containers
 	object.get(c, ["resources", "limits", "memory"], null) == null
-	msg := sprintf("%s: container '%s' has no memory limit", [k8s.label(obj), c.name])
+	msg := sprintf("%s: container '%s' has no memory limit", [label, c.name])
 }
 
-cpu_limit(obj) := {msg |
-	some c in k8s.containers(obj)
+containers_cpu_limit(label, containers) := {msg |
+	some c in containers
 	object.get(c, ["resources", "limits", "cpu"], null) == null
-	msg := sprintf("%s: container '%s' has no CPU limit", [k8s.label(obj), c.name])
+	msg := sprintf("%s: container '%s' has no CPU limit", [label, c.name])
 }

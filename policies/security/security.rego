@@ -4,6 +4,8 @@ package builtin.security
 import rego.v1
 
 import data.builtin.lib.k8s
+import data.builtin.lib.pods
+import data.builtin.lib.subject
 
 # METADATA
 # title: No privileged containers
@@ -12,7 +14,7 @@ import data.builtin.lib.k8s
 #   id: security/privileged
 #   severity: deny
 #   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
-deny_privileged contains msg if some msg in privileged(input)
+deny_privileged contains msg if some msg in containers_privileged(subject.label, subject.all_containers)
 
 # METADATA
 # title: Privilege escalation is disabled
@@ -21,7 +23,7 @@ deny_privileged contains msg if some msg in privileged(input)
 #   id: security/privilege-escalation
 #   severity: deny
 #   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
-deny_privilege_escalation contains msg if some msg in privilege_escalation(input)
+deny_privilege_escalation contains msg if some msg in containers_escalating(subject.label, subject.all_containers)
 
 # METADATA
 # title: Containers run as non-root
@@ -30,7 +32,7 @@ deny_privilege_escalation contains msg if some msg in privilege_escalation(input
 #   id: security/run-as-non-root
 #   severity: deny
 #   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
-deny_run_as_non_root contains msg if some msg in run_as_root(input)
+deny_run_as_non_root contains msg if some msg in containers_as_root(subject.label, subject.all_containers, subject.pod_context)
 
 # METADATA
 # title: No host namespaces
@@ -39,7 +41,7 @@ deny_run_as_non_root contains msg if some msg in run_as_root(input)
 #   id: security/host-namespaces
 #   severity: deny
 #   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
-deny_host_namespaces contains msg if some msg in host_namespaces(input)
+deny_host_namespaces contains msg if some msg in pod_host_namespaces(subject.label, subject.pod_spec)
 
 # METADATA
 # title: No hostPath volumes
@@ -48,7 +50,7 @@ deny_host_namespaces contains msg if some msg in host_namespaces(input)
 #   id: security/host-path
 #   severity: deny
 #   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
-deny_host_path contains msg if some msg in host_path(input)
+deny_host_path contains msg if some msg in pod_host_path(subject.label, subject.pod_spec)
 
 # METADATA
 # title: Read-only root filesystem
@@ -57,7 +59,7 @@ deny_host_path contains msg if some msg in host_path(input)
 #   id: security/read-only-root-filesystem
 #   severity: warn
 #   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
-warn_read_only_root contains msg if some msg in writable_root(input)
+warn_read_only_root contains msg if some msg in containers_writable_root(subject.label, subject.containers)
 
 # METADATA
 # title: Capabilities are dropped
@@ -66,50 +68,66 @@ warn_read_only_root contains msg if some msg in writable_root(input)
 #   id: security/drop-all-capabilities
 #   severity: warn
 #   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Rollout, Pod, CronJob]
-warn_drop_all contains msg if some msg in capabilities_kept(input)
+warn_drop_all contains msg if some msg in containers_capabilities_kept(subject.label, subject.containers)
 
 context(c) := object.get(c, "securityContext", {})
 
-pod_context(obj) := object.get(k8s.pod_spec(obj), "securityContext", {})
+pod_context(obj) := object.get(pods.pod_spec(obj), "securityContext", {})
 
-privileged(obj) := {msg |
-	some c in k8s.all_containers(obj)
+# Functions of an object (what the tests call), then the same checks on its parts (what
+# the decision rules call with the parts computed once per query, see lib/subject.rego).
+privileged(obj) := containers_privileged(k8s.label(obj), pods.all_containers(obj))
+
+privilege_escalation(obj) := containers_escalating(k8s.label(obj), pods.all_containers(obj))
+
+run_as_root(obj) := containers_as_root(k8s.label(obj), pods.all_containers(obj), pod_context(obj))
+
+host_namespaces(obj) := pod_host_namespaces(k8s.label(obj), pods.pod_spec(obj))
+
+host_path(obj) := pod_host_path(k8s.label(obj), pods.pod_spec(obj))
+
+writable_root(obj) := containers_writable_root(k8s.label(obj), pods.containers(obj))
+
+capabilities_kept(obj) := containers_capabilities_kept(k8s.label(obj), pods.containers(obj))
+
+containers_privileged(label, containers) := {msg |
+	some c in containers
 	context(c).privileged == true
-	msg := sprintf("%s: container '%s' is privileged", [k8s.label(obj), c.name])
+	msg := sprintf("%s: container '%s' is privileged", [label, c.name])
 }
 
-privilege_escalation(obj) := {msg |
-	some c in k8s.all_containers(obj)
+containers_escalating(label, containers) := {msg |
+	some c in containers
 	object.get(context(c), "allowPrivilegeEscalation", true) != false
-	msg := sprintf("%s: container '%s' does not set allowPrivilegeEscalation: false", [k8s.label(obj), c.name])
+	msg := sprintf("%s: container '%s' does not set allowPrivilegeEscalation: false", [label, c.name])
 }
 
-run_as_root(obj) := {msg |
-	some c in k8s.all_containers(obj)
-	object.get(context(c), "runAsNonRoot", object.get(pod_context(obj), "runAsNonRoot", false)) != true
-	msg := sprintf("%s: container '%s' may run as root (set runAsNonRoot: true)", [k8s.label(obj), c.name])
+containers_as_root(label, containers, pod) := {msg |
+	some c in containers
+	object.get(context(c), "runAsNonRoot", object.get(pod, "runAsNonRoot", false)) != true
+	msg := sprintf("%s: container '%s' may run as root (set runAsNonRoot: true)", [label, c.name])
 }
 
-host_namespaces(obj) := {msg |
+pod_host_namespaces(label, spec) := {msg |
 	some field in ["hostNetwork", "hostPID", "hostIPC"]
-	object.get(k8s.pod_spec(obj), field, false) == true
-	msg := sprintf("%s: %s is enabled", [k8s.label(obj), field])
+	object.get(spec, field, false) == true
+	msg := sprintf("%s: %s is enabled", [label, field])
 }
 
-host_path(obj) := {msg |
-	some volume in object.get(k8s.pod_spec(obj), "volumes", [])
+pod_host_path(label, spec) := {msg |
+	some volume in object.get(spec, "volumes", [])
 	volume.hostPath
-	msg := sprintf("%s: volume '%s' mounts hostPath %s", [k8s.label(obj), volume.name, volume.hostPath.path])
+	msg := sprintf("%s: volume '%s' mounts hostPath %s", [label, volume.name, volume.hostPath.path])
 }
 
-writable_root(obj) := {msg |
-	some c in k8s.containers(obj)
+containers_writable_root(label, containers) := {msg |
+	some c in containers
 	object.get(context(c), "readOnlyRootFilesystem", false) != true
-	msg := sprintf("%s: container '%s' has a writable root filesystem", [k8s.label(obj), c.name])
+	msg := sprintf("%s: container '%s' has a writable root filesystem", [label, c.name])
 }
 
-capabilities_kept(obj) := {msg |
-	some c in k8s.containers(obj)
+containers_capabilities_kept(label, containers) := {msg |
+	some c in containers
 	not "ALL" in object.get(context(c), ["capabilities", "drop"], [])
-	msg := sprintf("%s: container '%s' does not drop ALL capabilities", [k8s.label(obj), c.name])
+	msg := sprintf("%s: container '%s' does not drop ALL capabilities", [label, c.name])
 }

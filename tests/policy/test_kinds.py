@@ -9,7 +9,9 @@ from auditor.policy import RegoPolicyEngine, load_policy_set
 from auditor.policy.kinds import rule_kinds
 
 POLICIES = load_policy_set()
-POD = {"containers": [{"name": "c", "image": "nginx", "securityContext": {"privileged": True}}]}
+POD: dict[str, Any] = {
+    "containers": [{"name": "c", "image": "nginx", "securityContext": {"privileged": True}}]
+}
 TEMPLATE = {"metadata": {"labels": {"app": "x"}}, "spec": POD}
 
 
