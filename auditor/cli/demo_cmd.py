@@ -63,7 +63,7 @@ def command(example: Path | None) -> None:
             if counts.get(str(SyncStatus.SYNCED)) == len(clean.apps):
                 click.echo("  No false drift: server defaults and controller fields are not drift.")
 
-            _title("Someone fixes production by hand (the real kubectl)")
+            _title("People change the clusters by hand (the real kubectl)")
             for step in make_drift(world.kubectl):
                 click.echo(f"  $ {step.command()}")
                 click.secho(f"      expect: {step.expect}", dim=True)
@@ -83,7 +83,7 @@ def command(example: Path | None) -> None:
 
             _title("gitops-auditor audit --pr: adopt another-service-dev's change (live wins)")
             pr = pr_demo(world)
-            click.echo(f"  branch {pr.branch} pushed to {pr.remote}")
+            click.echo(f"  branch {pr.branch} pushed to a local bare copy of the repo")
             click.echo(f"  pull request {pr.url} (on a {pr.label})")
     _title("Next")
     click.echo("  gitops-auditor apps --repo examples/k8s-deployments")

@@ -23,4 +23,8 @@ def test_demo_tours_the_example_repo() -> None:
     assert "myregistry.com/my-api:v1.4.3-hotfix   kubectl-set" in audit
     assert "metadata.labels.owner (unmanaged)" in audit
     assert "API requests" in audit
+    assert "== gitops-auditor sync: heal billing and my-api-production" in out
+    assert "audit after the heal: billing Synced, my-api-production Synced" in out
+    assert "branch gitops-auditor/adopt-another-service-dev-" in out
+    assert "/mycompany/k8s-deployments/pull/1 (on a local stand-in for the GitHub API" in out
     assert proc.stderr == ""
