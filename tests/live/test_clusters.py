@@ -86,3 +86,24 @@ def test_malformed_kubeconfig_is_one_line_naming_file_and_line(tmp_path: Path) -
         registry.client("staging")
     assert "\n" not in info.value.message
     assert info.value.message.startswith(f"{kc}:4: invalid YAML in kubeconfig")
+
+
+def test_in_cluster_service_account_without_kubeconfig(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Running as a pod: no kubeconfig, the service account's token and the API's address
+    from the environment (files at their standard paths, here in a temp dir)."""
+    import kubernetes.config.incluster_config as incluster
+
+    token, cert = tmp_path / "token", tmp_path / "ca.crt"
+    token.write_text("sa-token")
+    cert.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    monkeypatch.setattr(incluster, "SERVICE_TOKEN_FILENAME", str(token))
+    monkeypatch.setattr(incluster, "SERVICE_CERT_FILENAME", str(cert))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "443")
+    registry = ClusterRegistry(config=Config(), kubeconfig=str(tmp_path / "none"))
+    client = registry.client("in-cluster")
+    assert client.server == "https://10.96.0.1:443"
+    auth = client.api.configuration.api_key.get("BearerToken")
+    assert auth == "Bearer sa-token"
