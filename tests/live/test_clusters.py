@@ -106,4 +106,4 @@ def test_in_cluster_service_account_without_kubeconfig(
     client = registry.client("in-cluster")
     assert client.server == "https://10.96.0.1:443"
     auth = client.api.configuration.api_key.get("BearerToken")
-    assert auth == "Bearer sa-token"
+    assert auth is not None and auth.lower() == "bearer sa-token"
