@@ -28,9 +28,13 @@ def manifests_for(app: App, rendered: RenderedApp, *, label_key: str) -> list[di
     return out
 
 
+def _rank(kind: str) -> int:
+    """Namespaces, then CRDs, then everything else (kubectl applies in the order given)."""
+    return _FIRST.index(kind) if kind in _FIRST else len(_FIRST)
+
+
 def _order(resource: Resource) -> tuple[int, str]:
-    kind = resource.key.kind
-    return (_FIRST.index(kind) if kind in _FIRST else len(_FIRST), str(resource.key))
+    return (_rank(resource.key.kind), str(resource.key))
 
 
 def apply_objects(kubectl: Kubectl, objects: Iterable[Mapping[str, Any]], *, context: str) -> None:
@@ -66,9 +70,7 @@ def deploy_many(
             objects.append(_namespace(app.destination.namespace))
         objects.extend(manifests_for(app, rendered, label_key=label_key))
     for cluster, objects in by_cluster.items():
-        ordered = sorted(
-            objects, key=lambda o: _FIRST.index(o["kind"]) if o["kind"] in _FIRST else len(_FIRST)
-        )
+        ordered = sorted(objects, key=lambda o: _rank(str(o["kind"])))
         apply_objects(kubectl, _unique(ordered), context=cluster)
 
 
