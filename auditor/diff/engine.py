@@ -53,24 +53,18 @@ def diff_resource(
         raise ValueError("diff_resource needs a desired or a live object")
     if live is None:
         assert desired is not None
-        body = normalize(desired)
-        shown = mask_object(body) if is_secret(body) else body
-        return ResourceDrift(
-            key=ResourceKey.of(desired),
-            version=_version(desired),
-            status=ResourceStatus.MISSING,
-            diff=unified(None, shown),
-        )
+        return _one_sided(desired, status=ResourceStatus.MISSING)
     if desired is None:
-        body = normalize(live)
-        shown = mask_object(body) if is_secret(body) else body
-        return ResourceDrift(
-            key=ResourceKey.of(live),
-            version=_version(live),
-            status=ResourceStatus.EXTRA,
-            diff=unified(shown, None),
-        )
+        return _one_sided(live, status=ResourceStatus.EXTRA)
     return _compare_pair(desired, live, options=options, predicted_live=predicted_live)
+
+
+def _one_sided(obj: Mapping[str, Any], *, status: ResourceStatus) -> ResourceDrift:
+    """A resource only in Git (`Missing`: all added) or only live (`Extra`: all removed)."""
+    body = normalize(obj)
+    shown = mask_object(body) if is_secret(body) else body
+    diff = unified(None, shown) if status == ResourceStatus.MISSING else unified(shown, None)
+    return ResourceDrift(key=ResourceKey.of(obj), version=_version(obj), status=status, diff=diff)
 
 
 def _compare_pair(
