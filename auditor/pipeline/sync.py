@@ -29,7 +29,7 @@ from auditor.model import (
     SyncResult,
     SyncStatus,
 )
-from auditor.pipeline.audit import ClusterFacts, diff_options, pair, wanted_types
+from auditor.pipeline.audit import ClusterFacts, audit_app, diff_options, pair, wanted_types
 from auditor.remediate.adopt import branch_name, edits_for, fingerprint
 from auditor.remediate.adopt.git import base_clone, commit_and_push
 from auditor.remediate.apply import Applier
@@ -61,6 +61,7 @@ class _Compared:
     snapshot: ClusterSnapshot
     desired: list[Resource]
     live: dict[ResourceKey, Mapping[str, Any]]
+    facts: ClusterFacts
 
 
 def compare(pipeline: Pipeline, app: App, rendered: RenderedApp) -> _Compared:
@@ -69,14 +70,15 @@ def compare(pipeline: Pipeline, app: App, rendered: RenderedApp) -> _Compared:
     snapshot = pipeline.reader.read(app.cluster, wanted=wanted, versions=versions)
     label_key = pipeline.config.tracking.instance_label_key
     tracked = tracked_by_app(snapshot.objects.values(), label_key=label_key).get(app.name, [])
-    report = pipeline.audit_app(app, rendered, snapshot=snapshot, tracked=tracked)
+    facts = ClusterFacts.of(snapshot)
+    report = audit_app(pipeline, app, rendered, snapshot=snapshot, tracked=tracked, facts=facts)
     paired = pair(app, rendered, snapshot, label_key=label_key)
     desired: list[Resource] = [] if isinstance(paired, str) else paired[0]
     live = {ResourceKey.of(obj): obj for obj in tracked}
     live.update(
         {r.key: obj for r in desired if (obj := snapshot.get(r.key, r.api_version)) is not None}
     )
-    return _Compared(report=report, snapshot=snapshot, desired=desired, live=live)
+    return _Compared(report=report, snapshot=snapshot, desired=desired, live=live, facts=facts)
 
 
 def sync(
@@ -152,7 +154,7 @@ def plan_options(pipeline: Pipeline, app: App, compared: _Compared, *, prune: bo
         strict=app.name in config.diff.strict_apps,
         label_key=config.tracking.instance_label_key,
         create_namespace=create,
-        diff=diff_options(config, app, ClusterFacts.of(compared.snapshot)),
+        diff=diff_options(config, app, compared.facts),
     )
 
 
