@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts pytest bench clean services
+.PHONY: demo test test-fast lint typecheck contracts pytest bench clean services
 
 $(STAMP): pyproject.toml scripts/install_helm.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ pytest: $(STAMP) services
 	$(BIN)/pytest -n 2 --dist loadfile
 
 test: lint typecheck contracts pytest
+
+# The edit-test loop: everything but the tests marked slow (simulated clusters, the demo).
+test-fast: $(STAMP) services
+	$(BIN)/pytest -n 2 --dist loadfile -m "not slow"
 
 bench: $(STAMP)
 	for script in bench/*_bench.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

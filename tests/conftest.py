@@ -10,10 +10,7 @@ import pytest
 from auditor.config import Config
 from auditor.pipeline import Pipeline
 from auditor.sources.local import init_repo
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "examples" / "k8s-deployments"
-TESTDATA = ROOT.parent / "shared" / "testdata"
+from tests.helpers import EXAMPLE_REPO
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +30,7 @@ def _isolated_env(
 def example_repo(tmp_path: Path) -> Path:
     """The example deployment repo as a git repository (branch main, one commit)."""
     target = tmp_path / "k8s-deployments"
-    init_repo(EXAMPLE, target)
+    init_repo(EXAMPLE_REPO, target)
     return target
 
 

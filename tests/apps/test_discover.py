@@ -9,8 +9,8 @@ import pytest
 from auditor.apps import discover, normalize_repo_url
 from auditor.config import AppConfig, ClusterConfig, Config, RemediationConfig, RepoConfig
 from auditor.model import Mode
+from tests.helpers import EXAMPLE_REPO
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "k8s-deployments"
 URL = "https://github.com/mycompany/k8s-deployments.git"
 
 
@@ -35,7 +35,7 @@ spec:
 
 
 def test_example_repo_lists_every_app() -> None:
-    found = run(EXAMPLE)
+    found = run(EXAMPLE_REPO)
     assert [a.name for a in found.apps] == [
         "another-service-dev",
         "another-service-production",
@@ -56,7 +56,7 @@ def test_example_repo_lists_every_app() -> None:
 
 
 def test_example_app_details() -> None:
-    found = run(EXAMPLE)
+    found = run(EXAMPLE_REPO)
     prod = found.app("my-api-production")
     assert prod is not None
     assert (prod.cluster, prod.destination.namespace) == ("production", "production")
@@ -94,7 +94,7 @@ def test_configured_clusters_feed_the_clusters_generator() -> None:
             ClusterConfig(name="staging", server="https://staging.example.com"),
         )
     )
-    names = [a.name for a in run(EXAMPLE, config).apps if a.generated_by == "infrastructure"]
+    names = [a.name for a in run(EXAMPLE_REPO, config).apps if a.generated_by == "infrastructure"]
     assert names == [
         "production-cert-manager",
         "production-ingress-nginx",

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from click.testing import CliRunner, Result
 
 from auditor.cli.main import _register, cli
-
-Invoke = Callable[..., Result]
+from tests.helpers.cli import Invoke
 
 
 @pytest.fixture

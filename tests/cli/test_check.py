@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from auditor.sources.local import commit_all, init_repo
-from tests.cli.conftest import Invoke
+from tests.helpers.cli import Invoke
 
 CLEAN_APP = {
     "apiVersion": "argoproj.io/v1alpha1",

@@ -1,4 +1,4 @@
-"""Every case of shared/testdata/argocd-diff/INDEX.md, with the outcome and fields it names."""
+"""Every case of tests/data/argocd-diff/INDEX.md, with the outcome and fields it names."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 
 from auditor.diff import diff_resource
 from auditor.model import ResourceStatus
-from tests.diff.conftest import TESTDATA, load
+from tests.helpers import ARGOCD_DIFF as TESTDATA
+from tests.helpers import argocd_diff as load
 
 IN_SYNC = [
     ("deployment-config.json", "deployment-live.json"),

@@ -10,7 +10,7 @@ from auditor.diff import DiffOptions, diff_resource
 from auditor.diff.managed import Ownership
 from auditor.diff.paths import Field, key_of
 from auditor.model import ResourceKey, ResourceStatus
-from tests.diff.conftest import load
+from tests.helpers import argocd_diff as load
 
 WEB = 'k:{"name":"web"}'
 ARGO_TIME = "2024-05-01T10:00:00Z"

@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 
 from auditor.demo.tour import DemoWorld, demo_world, install_crds, sync_all
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "k8s-deployments"
+from tests.helpers import EXAMPLE_REPO
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[DemoWorld]:
-    with demo_world(EXAMPLE, tmp_path) as w:
+    with demo_world(EXAMPLE_REPO, tmp_path) as w:
         install_crds(w)
         sync_all(w)
         yield w

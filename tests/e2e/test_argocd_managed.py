@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from auditor.config import Config
 from auditor.demo.deploy import apply_objects
 from auditor.demo.fleet import running_fleet
@@ -13,6 +15,8 @@ from auditor.live.tracking import TRACKING_ANNOTATION, tracking_id
 from auditor.model import ResourceStatus, SyncStatus
 from auditor.pipeline import Pipeline
 from auditor.sources.local import init_repo
+
+pytestmark = pytest.mark.slow  # each test starts simulated clusters and syncs the repo
 
 APP = """apiVersion: argoproj.io/v1alpha1
 kind: Application

@@ -9,6 +9,8 @@ from auditor.demo.tour import DemoWorld
 from auditor.kubesim.faults import Fault
 from auditor.model import AppReport, AuditReport, ResourceStatus, SyncStatus
 
+pytestmark = pytest.mark.slow  # each test starts simulated clusters and syncs the repo
+
 
 def audit(world: DemoWorld, *names: str) -> AuditReport:
     apps = [a for a in world.discovery.apps if not names or a.name in names]

@@ -4,9 +4,13 @@ and Extra resources count in production only)."""
 
 from __future__ import annotations
 
+import pytest
+
 from auditor.demo.drift import make_drift
 from auditor.demo.tour import DemoWorld
 from auditor.model import AuditReport, Violation
+
+pytestmark = pytest.mark.slow  # each test starts simulated clusters and syncs the repo
 
 
 def audit(world: DemoWorld) -> AuditReport:

@@ -13,6 +13,8 @@ from auditor.cli.main import _register, cli
 from auditor.demo.drift import make_drift
 from auditor.demo.tour import DemoWorld
 
+pytestmark = pytest.mark.slow  # each test starts simulated clusters and syncs the repo
+
 
 def run(world: DemoWorld, tmp_path: Path, *args: str) -> Result:
     config = tmp_path / "gitops-auditor.yaml"

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner, Result
 
 from auditor.cli.main import _register, cli
 from auditor.demo.drift import make_drift
 from auditor.demo.tour import DemoWorld
+
+pytestmark = pytest.mark.slow  # each test starts simulated clusters and syncs the repo
 
 
 def run(world: DemoWorld, tmp_path: Path, *args: str) -> Result:

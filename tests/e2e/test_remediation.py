@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from auditor.demo.drift import make_drift
 from auditor.demo.tour import DemoWorld
 from auditor.forge.github import GitHubForge
@@ -19,6 +21,8 @@ from auditor.kubesim.faults import WRITES, Fault
 from auditor.model import ActionKind, AppReport, SyncResult, SyncStatus
 from auditor.pipeline.sync import SyncRequest
 from auditor.store import SqlStore
+
+pytestmark = pytest.mark.slow  # each test starts simulated clusters and syncs the repo
 
 WEDNESDAY = datetime(2024, 6, 5, 12, 0, tzinfo=UTC)
 FRIDAY_NIGHT = datetime(2024, 6, 7, 23, 0, tzinfo=UTC)

@@ -4,14 +4,10 @@ the expensive part, so modules share a cluster and use distinct object names).""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from auditor.kubesim.testing import RunningSim, running_kubesim
-
-DATA = Path(__file__).parent / "data"
-TESTDATA = Path(__file__).resolve().parents[3] / "shared" / "testdata"
 
 
 @pytest.fixture(scope="module")

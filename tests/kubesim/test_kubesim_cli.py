@@ -17,8 +17,7 @@ import yaml
 
 from auditor.cli.kubesim_cmd import command
 from auditor.kubesim.testing import kubectl_binary
-
-from .conftest import TESTDATA
+from tests.helpers import ARGOCD_DIFF
 
 pytestmark = pytest.mark.kubectl
 
@@ -65,7 +64,7 @@ def test_command_object() -> None:
 
 def test_load_dump_and_state_across_restart(tmp_path: Path) -> None:
     dump = tmp_path / "dump.yaml"
-    live = yaml.safe_load((TESTDATA / "argocd-diff" / "smd-deploy-live.yaml").read_text())
+    live = yaml.safe_load((ARGOCD_DIFF / "smd-deploy-live.yaml").read_text())
     dump.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": [live]}))
     state = tmp_path / "state.json"
     with kubesim_process(tmp_path, "--load", str(dump), "--state", str(state)) as config:

@@ -19,8 +19,7 @@ from auditor.kubesim.reads import Query, list_objects
 from auditor.kubesim.resources import ResourceType, builtin_types
 from auditor.kubesim.selectors import labels_match, parse_field_selector, parse_label_selector
 from auditor.kubesim.server import bootstrap
-
-from .conftest import TESTDATA
+from tests.helpers import ARGOCD_DIFF, ARGOCD_HEALTH
 
 
 def rt(kind: str) -> ResourceType:
@@ -47,7 +46,7 @@ def test_pull_policy_by_tag() -> None:
 
 @pytest.mark.parametrize("name", ["statefulset.yaml", "deployment-progressing.yaml"])
 def test_workload_defaults_match_real_objects(name: str) -> None:
-    real = yaml.safe_load((TESTDATA / "argocd-health" / name).read_text())
+    real = yaml.safe_load((ARGOCD_HEALTH / name).read_text())
     kind = real["kind"]
     template = real["spec"]["template"]
     template["metadata"].pop("creationTimestamp", None)
@@ -206,7 +205,7 @@ def test_errors_have_real_reasons(cluster: Cluster) -> None:
 
 
 def test_dump_loading_keeps_metadata_and_state_round_trip(cluster: Cluster, tmp_path: Path) -> None:
-    text = (TESTDATA / "argocd-diff" / "smd-deploy-live.yaml").read_text()
+    text = (ARGOCD_DIFF / "smd-deploy-live.yaml").read_text()
     objs = parse_dump(
         yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": [yaml.safe_load(text)]})
     )

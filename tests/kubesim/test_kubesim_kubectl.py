@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from auditor.kubesim.testing import RunningSim
-
-from .conftest import DATA, TESTDATA
+from tests.helpers import ARGOCD_DIFF
+from tests.helpers import KUBESIM_DATA as DATA
 
 pytestmark = pytest.mark.kubectl
 
@@ -87,10 +87,10 @@ def test_client_side_apply_then_change(sim: RunningSim, tmp_path: Path) -> None:
 
 
 def test_defaults_match_a_real_cluster(sim: RunningSim) -> None:
-    config = TESTDATA / "argocd-diff" / "smd-deploy-config.yaml"
+    config = ARGOCD_DIFF / "smd-deploy-config.yaml"
     sim.kubectl("apply", "-f", str(config))
     live = get(sim, "deployment", "nginx-deployment")
-    real = yaml.safe_load((TESTDATA / "argocd-diff" / "smd-deploy-live.yaml").read_text())
+    real = yaml.safe_load((ARGOCD_DIFF / "smd-deploy-live.yaml").read_text())
     real["spec"]["template"]["metadata"].pop("creationTimestamp")  # pre-1.34 serialisation
     assert live["spec"] == real["spec"]
     assert live["status"]["replicas"] == real["status"]["replicas"]
@@ -104,7 +104,7 @@ def test_defaults_match_a_real_cluster(sim: RunningSim) -> None:
 
 
 def test_service_defaults(sim: RunningSim, tmp_path: Path) -> None:
-    base = TESTDATA / "argocd-diff"
+    base = ARGOCD_DIFF
     config = yaml.safe_load((base / "smd-service-config.yaml").read_text())
     config["spec"]["ports"][1]["targetPort"] = 1935  # the live capture has 1935 (a drift case)
     sim.kubectl("apply", "-f", write(tmp_path, "svc.yaml", config))

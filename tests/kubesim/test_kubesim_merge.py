@@ -17,8 +17,7 @@ from auditor.kubesim.patches import PatchError, json_patch, merge_patch
 from auditor.kubesim.resources import builtin_types
 from auditor.kubesim.ssa import ApplyConflict, apply, merge, record_update
 from auditor.kubesim.strategic import strategic_merge_patch
-
-from .conftest import TESTDATA
+from tests.helpers import ARGOCD_DIFF
 
 
 def root(kind: str) -> Node:
@@ -111,15 +110,15 @@ def test_json_merge_and_json_patch() -> None:
 
 
 def test_apply_field_set_matches_a_real_server() -> None:
-    config = yaml.safe_load((TESTDATA / "argocd-diff" / "smd-deploy-config.yaml").read_text())
-    live = yaml.safe_load((TESTDATA / "argocd-diff" / "smd-deploy-live.yaml").read_text())
+    config = yaml.safe_load((ARGOCD_DIFF / "smd-deploy-config.yaml").read_text())
+    live = yaml.safe_load((ARGOCD_DIFF / "smd-deploy-live.yaml").read_text())
     expected = live["metadata"]["managedFields"][0]
     assert expected["operation"] == "Apply"
     assert strip_meta(to_field_set(config, root("Deployment"))).to_json() == expected["fieldsV1"]
 
 
 def test_fields_v1_round_trip_and_paths() -> None:
-    live = yaml.safe_load((TESTDATA / "argocd-diff" / "smd-deploy-live.yaml").read_text())
+    live = yaml.safe_load((ARGOCD_DIFF / "smd-deploy-live.yaml").read_text())
     for entry in live["metadata"]["managedFields"]:
         assert FieldSet.from_json(entry["fieldsV1"]).to_json() == entry["fieldsV1"]
     assert encode(decode(live["metadata"]["managedFields"])) == live["metadata"]["managedFields"]

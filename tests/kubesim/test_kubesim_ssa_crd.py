@@ -11,8 +11,7 @@ import pytest
 import yaml
 
 from auditor.kubesim.testing import RunningSim
-
-from .conftest import DATA
+from tests.helpers import KUBESIM_DATA as DATA
 
 pytestmark = pytest.mark.kubectl
 

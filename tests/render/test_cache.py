@@ -10,8 +10,7 @@ from pathlib import Path
 from auditor.model import DirectoryOptions, KustomizeOptions, SourceLocation
 from auditor.render.cache import RenderCache, cache_key
 from auditor.render.documents import Manifest, RawRender
-
-from .conftest import make_app
+from tests.helpers.render import make_app
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 

@@ -11,8 +11,7 @@ import pytest
 from auditor.model import DirectoryOptions, SourceLocation
 from auditor.render.directory import compile_glob, render_directory
 from auditor.render.documents import Manifest
-
-from .conftest import Write, deployment
+from tests.helpers.render import Write, deployment
 
 
 def names(manifests: Iterable[Manifest]) -> list[str]:

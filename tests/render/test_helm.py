@@ -12,8 +12,7 @@ from auditor.model import HelmOptions
 from auditor.render import Renderer
 from auditor.render.helm import helm_command, locate_sources, render_helm
 from auditor.render.tools import find_helm
-
-from .conftest import Write, make_app
+from tests.helpers.render import Write, make_app
 
 CHART = """
 apiVersion: v2

@@ -12,8 +12,7 @@ from auditor.model import KustomizeOptions, SourceLocation
 from auditor.render.documents import RawRender
 from auditor.render.kustomize import render_kustomize
 from auditor.render.tools import default_kubectl
-
-from .conftest import Write, deployment
+from tests.helpers.render import Write, deployment
 
 pytestmark = pytest.mark.kubectl
 

@@ -9,8 +9,8 @@ import pytest
 
 from auditor.model import App, DirectoryOptions, KustomizeOptions, RenderedApp, Resource
 from auditor.render import Renderer, RenderStats
-
-from .conftest import EXAMPLE_REPO, Write, deployment, make_app
+from tests.helpers import EXAMPLE_REPO
+from tests.helpers.render import Write, deployment, make_app
 
 SHA = "5f0c6a1d9e2b4c7a8f3e1d0c9b8a7f6e5d4c3b2a"
 

@@ -4,25 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.model import ResourceKey, SourceLocation, Violation
 from auditor.report.policy import CheckedApp, CheckReport, RuleDoc
-
-KEY = ResourceKey(group="apps", kind="Deployment", namespace="dev", name="web")
-
-
-def violation(
-    policy: str, severity: str, *, waived: bool = False, app: str = "web-dev"
-) -> Violation:
-    return Violation(
-        policy=policy,
-        severity=severity,
-        message=f"{policy}: bad, really: 100%",
-        resource=KEY,
-        app=app,
-        source=SourceLocation(path="apps/web/deployment.yaml", line=7),
-        waived=waived,
-        waiver_reason="ticket 1" if waived else "",
-    )
+from tests.helpers.policy import violation
 
 
 @pytest.fixture

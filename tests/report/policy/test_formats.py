@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 from auditor.report.policy import CheckedApp, CheckReport, render_check
 from auditor.report.policy.markdown import render_markdown
-from tests.report.policy.conftest import violation
+from tests.helpers.policy import violation
 
 
 def test_exit_code_and_text(report: CheckReport) -> None:
