@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from auditor.kubemeta.managed import decode, encode
+from auditor.kubemeta.media import APPLY_PATCH, JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH
 from auditor.kubesim import errors, lifecycle, ssa
 from auditor.kubesim.defaults import IpAllocator, apply_defaults
 from auditor.kubesim.objects import (
@@ -36,11 +37,6 @@ from auditor.kubesim.resources import ResourceRegistry, ResourceType
 from auditor.kubesim.store import Store
 from auditor.kubesim.strategic import strategic_merge_patch
 from auditor.kubesim.validation import prune_unknown, validate
-
-MERGE = "application/merge-patch+json"
-JSON_PATCH = "application/json-patch+json"
-STRATEGIC = "application/strategic-merge-patch+json"
-APPLY_PATCH = "application/apply-patch+yaml"
 
 
 @dataclass(frozen=True)
@@ -213,11 +209,11 @@ class Cluster:
                 raise errors.bad_request(f"error decoding patch: {exc}") from exc
             current = clone(at_version(rt, old, version))
             try:
-                if patch_type == MERGE:
+                if patch_type == MERGE_PATCH:
                     new = merge_patch(current, patch)
                 elif patch_type == JSON_PATCH:
                     new = json_patch(current, patch)
-                elif patch_type == STRATEGIC:
+                elif patch_type == STRATEGIC_MERGE_PATCH:
                     if rt.is_custom:
                         raise errors.unsupported_media_type(patch_type)
                     new = strategic_merge_patch(current, patch, rt.root(version))

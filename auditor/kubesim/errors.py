@@ -20,8 +20,10 @@ class ApiError(Exception):
         message: str,
         *,
         details: Mapping[str, Any] | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(message)
+        self.retry_after = retry_after
         self.code = code
         self.reason = reason
         self.message = message

@@ -36,6 +36,7 @@ class Fault:
     times: int | None = 1
     latency: float = 0.0
     message: str = ""
+    retry_after: int | None = None  # seconds, sent as the Retry-After header
     _pattern: re.Pattern[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -16,8 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 import yaml
 
 from auditor.kubemeta.managed import manager_from_user_agent
+from auditor.kubemeta.media import APPLY_PATCH
 from auditor.kubesim import discovery, errors, lifecycle, protobuf, reads, scale, tables
-from auditor.kubesim.cluster import APPLY_PATCH, WriteOptions
+from auditor.kubesim.cluster import WriteOptions
 from auditor.kubesim.http_watch import WatchMixin
 from auditor.kubesim.objects import at_version
 from auditor.kubesim.resources import ResourceType
@@ -49,7 +51,14 @@ class KubeHandler(WatchMixin, BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _send(self, code: int, payload: Any, *, content_type: str = "application/json") -> None:
+    def _send(
+        self,
+        code: int,
+        payload: Any,
+        *,
+        content_type: str = "application/json",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         data = (
             payload
             if isinstance(payload, bytes)
@@ -59,6 +68,8 @@ class KubeHandler(WatchMixin, BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-cache, private")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         for warning in getattr(self, "_warnings", []):
             self.send_header("Warning", f'299 - "{warning}"')
         self.end_headers()
@@ -66,7 +77,8 @@ class KubeHandler(WatchMixin, BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     def _error(self, exc: errors.ApiError) -> None:
-        self._send(exc.code, exc.status())
+        retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
+        self._send(exc.code, exc.status(), headers=retry)
 
     def do_GET(self) -> None:
         self._dispatch("GET")
@@ -115,7 +127,12 @@ class KubeHandler(WatchMixin, BaseHTTPRequestHandler):
         if fault.latency:
             time.sleep(fault.latency)
         if fault.status:
-            raise errors.ApiError(fault.status, fault.reason, fault.describe(method, path))
+            raise errors.ApiError(
+                fault.status,
+                fault.reason,
+                fault.describe(method, path),
+                retry_after=fault.retry_after,
+            )
 
     # ---- discovery and OpenAPI -------------------------------------------------------
     def _discovery(self, route: Route) -> None:

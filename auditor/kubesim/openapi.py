@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from auditor.kubemeta.media import PATCH_TYPES
 from auditor.kubemeta.schema import OBJECT_META, load_definitions, type_names
 from auditor.kubesim.resources import ResourceType
 
@@ -22,12 +23,7 @@ _BASE_DEFS = [
 _INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
 _QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 _WRITE_CONTENT = ("application/json", "application/yaml")
-_PATCH_CONTENT = (
-    "application/json-patch+json",
-    "application/merge-patch+json",
-    "application/strategic-merge-patch+json",
-    "application/apply-patch+yaml",
-)
+_PATCH_CONTENT = PATCH_TYPES
 
 
 def convert(schema: Any, prefix: str) -> Any:

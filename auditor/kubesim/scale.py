@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from auditor.kubemeta.media import JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH
 from auditor.kubesim import errors
-from auditor.kubesim.cluster import JSON_PATCH, MERGE, STRATEGIC, Cluster, WriteOptions
+from auditor.kubesim.cluster import Cluster, WriteOptions
 from auditor.kubesim.objects import clone
 from auditor.kubesim.patches import PatchError, json_patch, merge_patch
 from auditor.kubesim.resources import ResourceType
@@ -138,7 +139,7 @@ def patch_scale(
         current = to_scale(rt, cluster.get(rt, ns, name))
         try:
             patch = json.loads(body or b"{}")
-            if patch_type in (MERGE, STRATEGIC):
+            if patch_type in (MERGE_PATCH, STRATEGIC_MERGE_PATCH):
                 scale = merge_patch(current, patch)
             elif patch_type == JSON_PATCH:
                 scale = json_patch(current, patch)

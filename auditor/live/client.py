@@ -2,7 +2,8 @@
 
 `KubeClient.get_json` and `request` send raw requests (no typed decoding: unknown kinds and
 fields pass through untouched), count them, and turn every failure into a typed
-`ClusterError` with a readable message (403 names the verb and resource).
+`ClusterError` (one class per status, see `errors`) with a readable message (403 names the
+verb and resource).
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from typing import Any
 import urllib3
 from kubernetes import client as k8s
 
-from auditor.live.errors import ClusterError, ClusterForbidden, ClusterUnreachable
-
-JSON = "application/json"
-JSON_PATCH = "application/json-patch+json"
+from auditor.kubemeta.media import JSON, JSON_PATCH
+from auditor.live.errors import (
+    ClusterBadResponse,
+    ClusterHTTPError,
+    ClusterUnreachable,
+    error_class,
+)
 
 
 class KubeClient:
@@ -55,9 +59,10 @@ class KubeClient:
         accept: str = JSON,
         verb: str = "",
         what: str = "",
-        ok: Sequence[int] = (200, 201),
     ) -> tuple[int, Any]:
-        """Send one request; a status outside `ok` raises a `ClusterError`."""
+        """Send one request; an error status raises its `ClusterHTTPError`, an answer that
+        is not JSON a `ClusterBadResponse`."""
+        verb, what = verb or method.lower(), what or path
         headers = {"Accept": accept}
         if body is not None:
             headers["Content-Type"] = content_type
@@ -79,23 +84,37 @@ class KubeClient:
             response = self.api.call_api(*params, _request_timeout=self.timeout)
             raw = response.read()
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise ClusterUnreachable(
-                f"cluster {self.name} ({self.server}) is unreachable: {_reason(exc)}"
-            ) from exc
+            raise self._unreachable(_reason(exc), verb=verb, what=what) from exc
         except k8s.ApiException as exc:  # TLS problems surface as status 0
-            raise ClusterUnreachable(
-                f"cluster {self.name} ({self.server}) is unreachable: {exc.reason}"
-            ) from exc
+            raise self._unreachable(str(exc.reason), verb=verb, what=what) from exc
         data = _decode(raw)
-        if response.status not in ok:
-            raise _status_error(
+        if response.status >= 400:
+            raise status_error(
                 cluster=self.name,
                 status=response.status,
                 data=data,
-                verb=verb or method.lower(),
-                what=what or path,
+                verb=verb,
+                what=what,
+                retry_after=_retry_after(response.headers.get("Retry-After")),
+            )
+        if isinstance(data, str):
+            raise ClusterBadResponse(
+                f"cluster {self.name} ({self.server}): {verb} {what} answered with something "
+                f"that is not JSON: {data[:80]!r}",
+                cluster=self.name,
+                status=response.status,
+                verb=verb,
+                resource=what,
             )
         return response.status, data
+
+    def _unreachable(self, why: str, *, verb: str, what: str) -> ClusterUnreachable:
+        return ClusterUnreachable(
+            f"cluster {self.name} ({self.server}) is unreachable: {why}",
+            cluster=self.name,
+            verb=verb,
+            resource=what,
+        )
 
 
 def _decode(raw: bytes | None) -> Any:
@@ -116,15 +135,37 @@ def _reason(exc: BaseException) -> str:
     return text.split(": ", 1)[-1][:200]
 
 
-def _status_error(*, cluster: str, status: int, data: Any, verb: str, what: str) -> ClusterError:
-    message = data.get("message") if isinstance(data, Mapping) else None
-    message = str(message or (data if isinstance(data, str) else "")).strip()
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a `Retry-After` header (an HTTP date is not used by API servers)."""
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
+
+
+def status_error(
+    *,
+    cluster: str,
+    status: int,
+    data: Any,
+    verb: str,
+    what: str,
+    retry_after: float | None = None,
+) -> ClusterHTTPError:
+    """The typed error of an error status, its message naming the verb and resource."""
+    body = data if isinstance(data, Mapping) else {}
+    message = str(body.get("message") or (data if isinstance(data, str) else "")).strip()[:300]
     if status in (401, 403):
         denied = "unauthorized" if status == 401 else "forbidden"
-        return ClusterForbidden(
-            f"cluster {cluster}: {denied} to {verb} {what}" + (f": {message}" if message else "")
-        )
-    return ClusterError(
-        f"cluster {cluster}: {verb} {what} failed with HTTP {status}"
-        + (f": {message}" if message else "")
+        text = f"cluster {cluster}: {denied} to {verb} {what}"
+    else:
+        text = f"cluster {cluster}: {verb} {what} failed with HTTP {status}"
+    return error_class(status)(
+        text + (f": {message}" if message else ""),
+        cluster=cluster,
+        status=status,
+        reason=str(body.get("reason") or ""),
+        verb=verb,
+        resource=what,
+        retry_after=retry_after,
     )

@@ -12,11 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from auditor.kubemeta.media import APPLY_PATCH
 from auditor.live.client import KubeClient
 from auditor.live.discovery import ResourceIndex, require
 from auditor.model import Resource, ResourceKey
 
-APPLY_PATCH = "application/apply-patch+yaml"
 FIELD_MANAGER = "gitops-auditor"
 
 

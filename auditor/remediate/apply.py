@@ -7,21 +7,19 @@ stops the others of its wave, but a failed wave stops the later ones (as Argo CD
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.kubemeta.media import APPLY_PATCH, JSON_PATCH
 from auditor.live.client import KubeClient
 from auditor.live.discovery import ResourceIndex
-from auditor.live.dryrun import APPLY_PATCH, FIELD_MANAGER, object_path
-from auditor.live.errors import ClusterError, ClusterUnreachable
+from auditor.live.dryrun import FIELD_MANAGER, object_path
+from auditor.live.errors import ClusterError, ResourceNotFound
 from auditor.model import ActionKind, ObjectAction, Retry
 from auditor.remediate.paths import parse_path, pointer
 from auditor.remediate.plan import ApplyStep, PruneStep, SkipStep, Step, SyncPlan
-from auditor.remediate.retry import delays, is_transient
-
-JSON_PATCH = "application/json-patch+json"
-_ANY_STATUS = range(100, 600)
+from auditor.remediate.retry import delays
 
 
 @dataclass(frozen=True)
@@ -169,10 +167,13 @@ class Applier:
         what: str,
         gone_ok: bool = False,
     ) -> _Outcome:
-        """One write, retried on transient failures per the backoff schedule."""
+        """One write, retried while the error is retryable, per the backoff schedule
+        (waiting at least what the server's `Retry-After` asks)."""
         attempts = 0
         message = ""
-        for wait in [0.0, *self.delays]:
+        wait = 0.0
+        for planned in [0.0, *self.delays]:
+            wait = max(wait, planned)
             if wait:
                 self.sleep(wait)
             attempts += 1
@@ -185,18 +186,18 @@ class Applier:
                     content_type=content_type,
                     verb=method.lower(),
                     what=what,
-                    ok=_ANY_STATUS,
                 )
-            except ClusterUnreachable as exc:
-                message = exc.message
-                continue
+            except ResourceNotFound as exc:
+                if gone_ok:
+                    return _Outcome(True, 404, None, attempts)
+                return _Outcome(False, 404, None, attempts, exc.message)
             except ClusterError as exc:
-                return _Outcome(False, 0, None, attempts, exc.message)
-            if status < 300 or (gone_ok and status == 404):
-                return _Outcome(True, status, data, attempts)
-            message = f"{what}: HTTP {status}: {_message(data)}"
-            if not is_transient(status):
-                return _Outcome(False, status, data, attempts, message)
+                message = exc.message
+                if not exc.retryable:
+                    return _Outcome(False, exc.status or 0, None, attempts, message)
+                wait = exc.retry_after or 0.0
+                continue
+            return _Outcome(True, status, data, attempts)
         retries = attempts - 1
         return _Outcome(False, 0, None, attempts, f"{message} (gave up after {retries} retries)")
 
@@ -232,9 +233,3 @@ def _failed(step: ApplyStep | PruneStep, message: str, *, attempts: int) -> Obje
         wave=step.wave,
         attempts=attempts,
     )
-
-
-def _message(data: Any) -> str:
-    if isinstance(data, Mapping):
-        return str(data.get("message") or data.get("reason") or "")[:300]
-    return str(data or "")[:300]

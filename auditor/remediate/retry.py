@@ -9,7 +9,6 @@ from auditor.model import Retry
 
 # Argo CD's backoff when an Application has no `retry` (limit 2, 5s, x2, 3m).
 DEFAULT_RETRY = Retry(limit=2, duration_seconds=5.0, factor=2.0, max_duration_seconds=180.0)
-TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
 def delays(retry: Retry | None) -> list[float]:
@@ -21,8 +20,3 @@ def delays(retry: Retry | None) -> list[float]:
         out.append(min(wait, policy.max_duration_seconds))
         wait *= policy.factor
     return out
-
-
-def is_transient(status: int) -> bool:
-    """Worth retrying: throttled, server errors, timeouts (0 = no answer at all)."""
-    return status == 0 or status in TRANSIENT_STATUSES or status >= 500

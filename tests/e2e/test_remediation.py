@@ -132,6 +132,12 @@ def test_transient_errors_are_retried_and_a_refused_object_does_not_stop_the_oth
     gave_up = sync(world, "billing", sleeps=[])
     assert all(a.action == ActionKind.FAILED for a in gave_up.actions)
     assert "gave up after 2 retries" in gave_up.actions[0].reason
+    # A throttled write waits at least what the server's Retry-After asks.
+    sim.faults.clear()
+    sim.faults.add(Fault(status=429, methods=WRITES, times=1, retry_after=12))
+    sleeps = []
+    throttled = sync(world, "billing", sleeps=sleeps)
+    assert throttled.done and sleeps == [12.0]
 
 
 def test_loop_guard_stops_healing_a_resource_a_controller_fights(
