@@ -178,14 +178,16 @@ def _read_yaml(file: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
     except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
-        raise ConfigError(f"{file}:{line}: invalid YAML: {exc.problem}") from exc
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ConfigError(f"invalid YAML: {exc.problem}", path=str(file), line=line) from exc
     except OSError as exc:
         raise ConfigError(f"cannot read config file {file}: {exc.strerror}") from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{file}: the config must be a mapping of keys, not a list or a value")
+        raise ConfigError(
+            "the config must be a mapping of keys, not a list or a value", path=str(file)
+        )
     return data
 
 

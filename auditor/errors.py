@@ -18,7 +18,18 @@ class AuditorError(Exception):
         return self.message
 
 
-class ConfigError(AuditorError):
+class LocatedError(AuditorError):
+    """An error in a file the user wrote; the message starts with `path:line` (or `path`
+    when no line is known, or nothing when the input is not a file)."""
+
+    def __init__(self, message: str, *, path: str = "", line: int | None = None) -> None:
+        where = f"{path}:{line}: " if path and line is not None else f"{path}: " if path else ""
+        super().__init__(where + message)
+        self.path = path
+        self.line = line
+
+
+class ConfigError(LocatedError):
     """The configuration file or an environment override is invalid."""
 
 
@@ -38,14 +49,8 @@ class UnknownRevision(SourceError):
     """The branch, tag or SHA does not exist in the repository."""
 
 
-class ManifestError(AuditorError):
+class ManifestError(LocatedError):
     """A manifest file cannot be parsed; the message names the file and line."""
-
-    def __init__(self, message: str, *, path: str, line: int | None = None) -> None:
-        where = f"{path}:{line}" if line is not None else path
-        super().__init__(f"{where}: {message}")
-        self.path = path
-        self.line = line
 
 
 class RenderError(AuditorError):
