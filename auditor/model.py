@@ -413,3 +413,12 @@ class AdoptResult:
     created: bool = False
     skipped: tuple[str, ...] = ()
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """What happened after an audit to its drifted apps: heals (automatic syncs) of the
+    apps in `heal` mode and adopt PRs of those in `pr` mode."""
+
+    syncs: tuple[SyncResult, ...] = ()
+    adopts: tuple[AdoptResult, ...] = ()

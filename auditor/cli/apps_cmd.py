@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import click
 
-from auditor.cli.common import build_pipeline, echo_json, repo_options
+from auditor.cli.common import echo_json, service_options
 from auditor.report.apps import apps_json, apps_table
+from auditor.service import Service, Target
 
 
 @click.command("apps")
-@repo_options
+@service_options(clusters=False)
 @click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table")
-def command(
-    repo: str | None,
-    revision: str | None,
-    config_path: str | None,
-    output: str,
-) -> None:
+def command(service: Service, target: Target, output: str) -> None:
     """List discovered apps (Applications, ApplicationSet-generated apps, config apps)."""
-    pipeline = build_pipeline(config_path)
-    checkout = pipeline.checkout(repo, revision)
-    discovery = pipeline.discover(checkout)
+    discovery = service.workspace(**target).discovery
     if output == "json":
         echo_json(apps_json(discovery))
     else:

@@ -8,57 +8,48 @@ from contextlib import contextmanager
 
 import click
 
-from auditor.cli.common import build_cluster_pipeline, cluster_options, echo_json, repo_options
-from auditor.model import AuditReport, SyncStatus
+from auditor.cli.common import echo_json, service_options
+from auditor.cli.exits import audit_exit
 from auditor.pipeline import Progress
-from auditor.pipeline.remediation import remediate
 from auditor.report.audit.json_out import audit_json
 from auditor.report.audit.markdown import audit_markdown
 from auditor.report.audit.table import audit_table
 from auditor.report.sync.remediation import remediation_json, remediation_text
-
-EXIT_SYNCED, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
-
-
-def exit_code(report: AuditReport) -> int:
-    """2 when any app could not be compared, else 1 when any drifted, else 0."""
-    if any(a.sync == SyncStatus.UNKNOWN for a in report.apps):
-        return EXIT_ERROR
-    if any(a.sync == SyncStatus.OUT_OF_SYNC for a in report.apps):
-        return EXIT_DRIFT
-    return EXIT_SYNCED
+from auditor.service import Service, Target
 
 
 @contextmanager
-def progress_bar(total: int, *, enabled: bool) -> Iterator[Progress | None]:
+def progress_bar(*, enabled: bool, minimum: int = 10) -> Iterator[Progress | None]:
+    """A transient progress bar on stderr, shown for rounds of more than `minimum` apps."""
     if not enabled:
         yield None
         return
     from rich.progress import Progress as RichProgress
+    from rich.progress import TaskID
 
     with RichProgress(transient=True) as bar:
-        task = bar.add_task("auditing", total=total)
+        task: list[TaskID] = []
 
-        def step(app: str) -> None:
-            bar.update(task, advance=1, description=f"auditing {app}")
+        def step(app: str, total: int) -> None:
+            if total <= minimum:
+                return
+            if not task:
+                task.append(bar.add_task("auditing", total=total))
+            bar.update(task[0], advance=1, description=f"auditing {app}")
 
         yield step
 
 
 @click.command("audit")
-@repo_options
-@cluster_options
+@service_options(clusters=True)
 @click.option("--app", "app_names", multiple=True, help="Audit only these apps (repeatable).")
 @click.option("-o", "--output", type=click.Choice(["table", "json", "markdown"]), default="table")
 @click.option("--stats", is_flag=True, help="Report API requests, renders and time.")
 @click.option("--heal", is_flag=True, help="Then heal the OutOfSync apps whose mode is heal.")
 @click.option("--pr", is_flag=True, help="Then open adopt PRs for OutOfSync apps in pr mode.")
 def command(
-    repo: str | None,
-    revision: str | None,
-    config_path: str | None,
-    kubeconfig: str | None,
-    context: str | None,
+    service: Service,
+    target: Target,
     app_names: tuple[str, ...],
     output: str,
     stats: bool,
@@ -66,13 +57,10 @@ def command(
     pr: bool,
 ) -> None:
     """Compare Git-declared state with every cluster: drift, who made it, and when."""
-    pipeline = build_cluster_pipeline(config_path, kubeconfig=kubeconfig, context=context)
-    checkout = pipeline.checkout(repo, revision)
-    discovery = pipeline.discover(checkout)
-    apps = [pipeline.find_app(discovery, n) for n in app_names] or list(discovery.apps)
-    with progress_bar(len(apps), enabled=sys.stderr.isatty() and len(apps) > 10) as step:
-        report = pipeline.audit(checkout, apps, progress=step)
-    outcome = remediate(pipeline, checkout, discovery, report, heal=heal, pr=pr)
+    with progress_bar(enabled=sys.stderr.isatty()) as step:
+        run = service.audit(apps=app_names, progress=step, **target)
+    report = run.report
+    outcome = service.remediate(run, heal=heal, pr=pr)
     if output == "json":
         data = audit_json(report, stats=stats)
         if heal or pr:
@@ -84,6 +72,6 @@ def command(
         click.echo(audit_table(report, stats=stats))
         if heal or pr:
             click.echo(remediation_text(outcome))
-    for problem in discovery.problems:
+    for problem in run.workspace.discovery.problems:
         click.echo(f"warning: {problem}", err=True)
-    sys.exit(outcome.exit_code(report, exit_code(report)))
+    sys.exit(audit_exit(report, outcome))

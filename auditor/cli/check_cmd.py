@@ -1,6 +1,6 @@
 """`gitops-auditor check`: the policy gate for a pull request or CI.
 
-Options in, `Pipeline.check` (see `auditor.pipeline.check`) does the work, the report
+Options in, `Service.check` (see `auditor.pipeline.check`) does the work, the report
 goes out in the chosen format, and the exit code is conftest's: 0 pass, 1 deny, 2 error.
 """
 
@@ -10,7 +10,8 @@ import sys
 
 import click
 
-from auditor.cli.common import build_pipeline
+from auditor.cli.common import build_service
+from auditor.cli.exits import check_exit
 from auditor.report.policy import FORMATS, render_check
 
 
@@ -30,9 +31,10 @@ def command(
     policy_dirs: tuple[str, ...],
 ) -> None:
     """Evaluate policies on the desired state of the apps a change affects."""
-    pipeline = build_pipeline(config_path)
-    report = pipeline.check(repo=repo, base=base, head=head, policy_dirs=policy_dirs)
+    report = build_service(config_path).check(
+        repo=repo, base=base, head=head, policy_dirs=policy_dirs
+    )
     color = output == "text" and sys.stdout.isatty()
     for document in render_check(report, fmt=output, color=color):
         click.echo(document, nl=False, color=color)
-    sys.exit(report.exit_code)
+    sys.exit(check_exit(report))

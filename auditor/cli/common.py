@@ -1,8 +1,13 @@
-"""Options every command shares (`--repo`, `--revision`, `--config`) and the
-construction of the pipeline from them."""
+"""Options every command shares and the one construction of the service from them.
+
+`service_options` adds `--repo`, `--revision`, `--config` (and, for commands that read
+clusters, `--kubeconfig`, `--context`) and passes the command a ready `Service` (closed,
+its policy workers stopped, when the command ends) and the `Target` to read.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -11,49 +16,56 @@ import click
 
 from auditor.config import load_config
 from auditor.pipeline import Pipeline
+from auditor.service import Service, Target
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-
-def repo_options(func: F) -> F:
-    """Add the common source options to a command."""
-    for option in reversed(
-        [
-            click.option("--repo", help="Repository path or URL (default: config, else .)."),
-            click.option("--revision", help="Branch, tag or SHA (default: the working tree)."),
-            click.option("--config", "config_path", help="Config file (gitops-auditor.yaml)."),
-        ]
-    ):
-        func = option(func)
-    return func
+REPO_OPTIONS = (
+    click.option("--repo", help="Repository path or URL (default: config, else .)."),
+    click.option("--revision", help="Branch, tag or SHA (default: the working tree)."),
+    click.option("--config", "config_path", help="Config file (gitops-auditor.yaml)."),
+)
+CLUSTER_OPTIONS = (
+    click.option("--kubeconfig", help="kubeconfig file(s) (default: $KUBECONFIG)."),
+    click.option("--context", help="kubeconfig context of the in-cluster destination."),
+)
 
 
-def build_pipeline(config_path: str | None) -> Pipeline:
-    return Pipeline.from_config(load_config(config_path))
+def service_options(*, clusters: bool) -> Callable[[F], F]:
+    """Add the source (and cluster) options; call the command with `service` and `target`."""
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(
+            *args: Any,
+            repo: str | None,
+            revision: str | None,
+            config_path: str | None,
+            kubeconfig: str | None = None,
+            context: str | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            service = build_service(config_path, kubeconfig=kubeconfig, context=context)
+            target = Target(repo=repo, revision=revision)
+            return func(*args, service=service, target=target, **kwargs)
+
+        decorated: Any = wrapper
+        for option in reversed(REPO_OPTIONS + (CLUSTER_OPTIONS if clusters else ())):
+            decorated = option(decorated)
+        return decorated  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def build_service(
+    config_path: str | None, *, kubeconfig: str | None = None, context: str | None = None
+) -> Service:
+    """The service of this command; closed (policy workers stopped) when the command ends."""
+    config = load_config(config_path)
+    service = Service(pipeline=Pipeline.from_config(config, kubeconfig=kubeconfig, context=context))
+    click.get_current_context().call_on_close(service.close)
+    return service
 
 
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
-
-
-def cluster_options(func: F) -> F:
-    """Add the options that choose how clusters are reached."""
-    for option in reversed(
-        [
-            click.option("--kubeconfig", help="kubeconfig file(s) (default: $KUBECONFIG)."),
-            click.option("--context", help="kubeconfig context of the in-cluster destination."),
-        ]
-    ):
-        func = option(func)
-    return func
-
-
-def build_cluster_pipeline(
-    config_path: str | None, *, kubeconfig: str | None, context: str | None
-) -> Pipeline:
-    """A pipeline that reads clusters; closed (policy workers stopped) when the command ends."""
-    pipeline = Pipeline.from_config(
-        load_config(config_path), kubeconfig=kubeconfig, context=context
-    )
-    click.get_current_context().call_on_close(pipeline.close)
-    return pipeline

@@ -57,7 +57,7 @@ def command(example: Path | None) -> None:
                 f"Synced {len(deployed)} apps with kubectl apply --server-side "
                 f"(after {crds} CRDs), then audited"
             )
-            clean = world.pipeline.audit(world.checkout, list(world.discovery.apps))
+            clean = world.service.audit(**world.target).report
             counts = Counter(str(a.sync) for a in clean.apps)
             click.echo("  " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
             if counts.get(str(SyncStatus.SYNCED)) == len(clean.apps):
@@ -69,7 +69,7 @@ def command(example: Path | None) -> None:
                 click.secho(f"      expect: {step.expect}", dim=True)
 
             _title("gitops-auditor audit")
-            report = world.pipeline.audit(world.checkout, list(world.discovery.apps))
+            report = world.service.audit(**world.target).report
             click.echo(audit_table(report, stats=True))
 
             _title("gitops-auditor sync: heal billing and my-api-production (Git wins)")

@@ -14,9 +14,8 @@ from collections.abc import Sequence
 import click
 
 from auditor import __version__
+from auditor.cli import exits
 from auditor.errors import AuditorError
-
-EXIT_ERROR = 2
 
 
 class AuditorGroup(click.Group):
@@ -29,7 +28,7 @@ class AuditorGroup(click.Group):
             if ctx.find_root().params.get("debug"):
                 traceback.print_exc()
             click.echo(f"error: {exc.message}", err=True)
-            ctx.exit(EXIT_ERROR)
+            ctx.exit(exits.ERROR)
 
 
 @click.group(cls=AuditorGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,4 +75,4 @@ def main(argv: Sequence[str] | None = None) -> None:
         cli.main(args=list(argv) if argv is not None else None, prog_name="gitops-auditor")
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
-        sys.exit(130)
+        sys.exit(exits.INTERRUPTED)

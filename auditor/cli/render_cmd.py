@@ -4,29 +4,26 @@ from __future__ import annotations
 
 import click
 
-from auditor.cli.common import build_pipeline, echo_json, repo_options
+from auditor.cli.common import echo_json, service_options
 from auditor.errors import RenderError
 from auditor.report.manifests import manifests_json, manifests_yaml
+from auditor.service import Service, Target
 
 
 @click.command("render")
-@repo_options
+@service_options(clusters=False)
 @click.option("--app", "app_name", required=True, help="App name (see `apps`).")
 @click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml")
 @click.option("--show-secrets", is_flag=True, help="Print Secret values instead of masking them.")
 def command(
-    repo: str | None,
-    revision: str | None,
-    config_path: str | None,
+    service: Service,
+    target: Target,
     app_name: str,
     output: str,
     show_secrets: bool,
 ) -> None:
     """Print the rendered desired manifests of one app."""
-    pipeline = build_pipeline(config_path)
-    checkout = pipeline.checkout(repo, revision)
-    discovery = pipeline.discover(checkout)
-    rendered = pipeline.render(pipeline.find_app(discovery, app_name), checkout)
+    rendered = service.render(app_name, **target)
     if rendered.error:
         raise RenderError(f"app {app_name}: {rendered.error}")
     for note in rendered.notes:

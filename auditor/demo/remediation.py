@@ -13,7 +13,6 @@ from auditor.demo.tour import DemoWorld
 from auditor.forge.github import GitHubForge
 from auditor.forge.standin import forge_standin
 from auditor.model import SyncResult, SyncStatus
-from auditor.pipeline.sync import SyncRequest
 
 HEALED = ("billing", "my-api-production")
 ADOPTED = "another-service-dev"
@@ -38,19 +37,8 @@ class PrDemo:
 
 def heal_demo(world: DemoWorld) -> HealDemo:
     """Heal `billing` and `my-api-production`, then audit them again."""
-    results = []
-    for name in HEALED:
-        app = world.pipeline.find_app(world.discovery, name)
-        results.append(
-            world.pipeline.sync(
-                world.checkout,
-                app,
-                request=SyncRequest(manual=True),
-                projects=world.discovery.projects,
-            )
-        )
-    apps = [world.pipeline.find_app(world.discovery, n) for n in HEALED]
-    report = world.pipeline.audit(world.checkout, apps)
+    results = [world.service.sync(name, **world.target) for name in HEALED]
+    report = world.service.audit(apps=HEALED, **world.target).report
     return HealDemo(results=tuple(results), after={a.name: a.sync for a in report.apps})
 
 
@@ -64,11 +52,10 @@ def pr_demo(world: DemoWorld) -> PrDemo:
             check=True,
             capture_output=True,
         )
-    app = world.pipeline.find_app(world.discovery, ADOPTED)
     with forge_standin("mycompany/k8s-deployments") as stand_in:
         forge = GitHubForge(repo="mycompany/k8s-deployments", token="demo", base_url=stand_in.url)
-        result = world.pipeline.adopt(
-            world.checkout, app, remote=str(remote), base_branch="main", forge=forge
+        result = world.service.adopt(
+            ADOPTED, remote=str(remote), base_branch="main", forge=forge, **world.target
         )
     return PrDemo(
         branch=result.branch,

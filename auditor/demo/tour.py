@@ -19,6 +19,7 @@ from auditor.demo.kubectl import Kubectl
 from auditor.manifests import parse_file
 from auditor.model import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, Discovery
 from auditor.pipeline import Pipeline
+from auditor.service import Service, Target
 from auditor.sources import Checkout
 from auditor.sources.local import init_repo
 
@@ -27,15 +28,25 @@ PRODUCTION = "production"
 
 @dataclass
 class DemoWorld:
-    """Everything the tour runs on: clusters, kubectl, the repo and the pipeline."""
+    """Everything the tour runs on: clusters, kubectl, the repo, and the service (with its
+    pipeline) reading branch `main` of the repo."""
 
     fleet: Fleet
     kubectl: Kubectl
     repo: Path
     sha: str
-    pipeline: Pipeline
+    service: Service
     checkout: Checkout
     discovery: Discovery
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return self.service.pipeline
+
+    @property
+    def target(self) -> Target:
+        """The service's `repo` and `revision` arguments for the demo repo."""
+        return Target(repo=str(self.repo), revision="main")
 
 
 def demo_config(fleet: Fleet) -> Config:
@@ -63,19 +74,20 @@ def demo_world(example: Path, workdir: Path) -> Iterator[DemoWorld]:
         pipeline = Pipeline.from_config(
             config, cache_dir=workdir / "cache", kubeconfig=str(fleet.kubeconfig)
         )
-        checkout = pipeline.sources.checkout(str(repo), "main")
+        service = Service(pipeline=pipeline)
+        space = service.workspace(repo=str(repo), revision="main")
         try:
             yield DemoWorld(
                 fleet=fleet,
                 kubectl=Kubectl(kubeconfig=fleet.kubeconfig, home=workdir),
                 repo=repo,
                 sha=sha,
-                pipeline=pipeline,
-                checkout=checkout,
-                discovery=pipeline.discover(checkout),
+                service=service,
+                checkout=space.checkout,
+                discovery=space.discovery,
             )
         finally:
-            pipeline.close()
+            service.close()
 
 
 def install_crds(world: DemoWorld) -> int:

@@ -115,10 +115,6 @@ class Ownership:
             if e.manager in wanted:
                 yield from _leaves(e.fields, ())
 
-    def without_entries(self, managers: Iterable[str]) -> Ownership:
-        wanted = set(managers)
-        return Ownership(e for e in self._entries if e.manager not in wanted)
-
 
 def _leaves(fs: FieldSet, prefix: tuple[str, ...]) -> Iterator[Path]:
     for pe in sorted(fs.members | set(fs.children)):

@@ -127,10 +127,6 @@ class Node:
         return str(self.raw.get("x-kubernetes-patch-merge-key", ""))
 
     @property
-    def int_or_string(self) -> bool:
-        return bool(self.raw.get("x-kubernetes-int-or-string")) or "oneOf" in self.raw
-
-    @property
     def preserves_unknown(self) -> bool:
         return bool(self.raw.get("x-kubernetes-preserve-unknown-fields"))
 

@@ -73,10 +73,6 @@ class Store:
             entry = self._objects.get(res, {}).get((ns, name))
             return entry.obj if entry else None
 
-    def get_stored(self, res: ResKey, ns: str, name: str) -> Stored | None:
-        with self.lock:
-            return self._objects.get(res, {}).get((ns, name))
-
     def put(self, res: ResKey, obj: dict[str, Any], *, event: str, rv: int) -> None:
         meta = obj["metadata"]
         entry = Stored(obj)

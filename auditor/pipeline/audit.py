@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from auditor.config import Config
 from auditor.diff import DEFAULT_CONTROLLERS, DiffOptions, diff_app
@@ -30,12 +30,10 @@ from auditor.model import (
     ResourceStatus,
     SyncStatus,
 )
+from auditor.pipeline.core import Pipeline, Progress
 from auditor.policy import PolicyTarget
 from auditor.policy.live import app_context, evaluate_live, has_live_policies
 from auditor.sources import Checkout
-
-if TYPE_CHECKING:
-    from auditor.pipeline.core import Pipeline, Progress
 
 
 def audit(
@@ -86,17 +84,16 @@ def audit(
     reports = []
     for app in apps:
         if progress:
-            progress(app.name)
-        reports.append(
-            audit_app(
-                pipeline,
-                app,
-                rendered[app.name],
-                snapshot=snapshots.get(app.cluster),
-                tracked=tracked.get(app.cluster, {}).get(app.name, []),
-                facts=facts.get(app.cluster),
-            )
+            progress(app.name, len(apps))
+        report, _ = compare_app(
+            pipeline,
+            app,
+            rendered[app.name],
+            snapshot=snapshots.get(app.cluster),
+            tracked=tracked.get(app.cluster, {}).get(app.name, []),
+            facts=facts.get(app.cluster),
         )
+        reports.append(report)
     reports = with_policies(pipeline, apps, rendered, reports)
     stats = AuditStats(
         requests={name: snap.requests for name, snap in snapshots.items()},
@@ -122,7 +119,7 @@ def wanted_types(
     return kinds, versions
 
 
-def audit_app(
+def compare_app(
     pipeline: Pipeline,
     app: App,
     rendered: RenderedApp,
@@ -130,10 +127,10 @@ def audit_app(
     snapshot: ClusterSnapshot | None,
     tracked: Iterable[Mapping[str, Any]],
     facts: ClusterFacts | None = None,
-) -> AppReport:
+) -> tuple[AppReport, Paired | Unpaired]:
     """One app's report from its render and its cluster's snapshot (`facts`: what the
-    round derived from that snapshot once); only the optional server-side diff sends
-    requests."""
+    round derived from that snapshot once), with the pairing it was built from (a sync
+    plans on the same objects). Only the optional server-side diff sends requests."""
     base = AppReport(
         name=app.name,
         project=app.project,
@@ -145,11 +142,12 @@ def audit_app(
         notes=rendered.notes,
     )
     paired = pair(app, rendered, snapshot, label_key=pipeline.config.tracking.instance_label_key)
-    if isinstance(paired, str):
-        return replace(base, error=paired)
-    desired, live = paired
-    live += [obj for obj in tracked if ResourceKey.of(obj) not in {r.key for r in desired}]
+    if isinstance(paired, Unpaired):
+        return replace(base, error=paired.reason), paired
     assert snapshot is not None
+    desired = list(paired.desired)
+    declared = {r.key for r in desired}
+    live = [*paired.live, *(obj for obj in tracked if ResourceKey.of(obj) not in declared)]
     predicted = None
     if server_side(pipeline.config, app):
         existing = [r for r in desired if snapshot.get(r.key) is not None]
@@ -158,17 +156,18 @@ def audit_app(
                 pipeline.clusters.client(app.cluster), snapshot.index_or_raise(), existing
             )
         except ClusterError as exc:
-            return replace(base, error=f"server-side diff: {exc.message}")
+            return replace(base, error=f"server-side diff: {exc.message}"), paired
     options = diff_options(pipeline.config, app, facts or ClusterFacts.of(snapshot))
     drifts = diff_app(desired, live, options=options, predicted=predicted)
     out_of_sync = any(d.status != ResourceStatus.SYNCED for d in drifts) or (
         app.name in pipeline.config.diff.strict_apps and any(d.unmanaged for d in drifts)
     )
-    return replace(
+    report = replace(
         base,
         sync=SyncStatus.OUT_OF_SYNC if out_of_sync else SyncStatus.SYNCED,
         resources=drifts,
     )
+    return report, paired
 
 
 def with_policies(
@@ -210,15 +209,31 @@ def with_policies(
 COMPARE_OPTIONS = "argocd.argoproj.io/compare-options"
 
 
+@dataclass(frozen=True)
+class Paired:
+    """An app's desired resources, keyed as the cluster scopes them and carrying the
+    tracking metadata the live objects use, and the live objects Git declares."""
+
+    desired: tuple[Resource, ...]
+    live: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Unpaired:
+    """Why an app cannot be compared: its render failed, its cluster was not read, or a
+    type it needs (or one that may hold its Extra objects) could not be listed."""
+
+    reason: str
+
+
 def pair(
     app: App, rendered: RenderedApp, snapshot: ClusterSnapshot | None, *, label_key: str
-) -> tuple[list[Resource], list[Mapping[str, Any]]] | str:
-    """The desired resources (keyed as the cluster scopes them, with the tracking metadata
-    the live objects use) and their live counterparts; or why they cannot be compared."""
+) -> Paired | Unpaired:
+    """The desired resources and their live counterparts, or why they cannot be compared."""
     if rendered.error:
-        return rendered.error
+        return Unpaired(rendered.error)
     if snapshot is None or snapshot.error:
-        return (
+        return Unpaired(
             snapshot.error if snapshot and snapshot.error else f"cluster {app.cluster} was not read"
         )
     desired = [_scoped(r, snapshot) for r in rendered.resources]
@@ -230,15 +245,15 @@ def pair(
     unseen = sorted(set(snapshot.failed.values()) - set(failures))
     failures += [f"cannot check for Extra resources: {f}" for f in unseen]
     if failures:
-        return "; ".join(failures)
-    desired = [
+        return Unpaired("; ".join(failures))
+    tracked = tuple(
         replace(
             r, body=with_tracking(r.body, snapshot.get(r.key), app=app.name, label_key=label_key)
         )
         for r in desired
-    ]
-    live = [obj for r in desired if (obj := snapshot.get(r.key, r.api_version)) is not None]
-    return desired, live
+    )
+    live = tuple(obj for r in tracked if (obj := snapshot.get(r.key, r.api_version)) is not None)
+    return Paired(desired=tracked, live=live)
 
 
 def _scoped(resource: Resource, snapshot: ClusterSnapshot) -> Resource:

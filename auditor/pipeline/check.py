@@ -7,18 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from auditor.errors import AuditorError
 from auditor.model import App, Discovery, RenderedApp, Resource
+from auditor.pipeline.core import Pipeline, default_cache_dir
 from auditor.policy import PolicySet, PolicyTarget, build_runner, load_policy_set
 from auditor.policy.live import app_context
 from auditor.report.policy.manifest_diff import manifest_diff
 from auditor.report.policy.model import CheckedApp, CheckReport, RuleDoc
 from auditor.sources import Checkout
-
-if TYPE_CHECKING:
-    from auditor.pipeline.core import Pipeline
 
 Checked = tuple[App, RenderedApp, str]
 
@@ -34,8 +32,6 @@ def check(
 ) -> CheckReport:
     """Policies on the desired state of the apps `base..head` affects (every app of the
     working tree without `base`); errors of one app stay that app's."""
-    from auditor.pipeline.core import default_cache_dir
-
     if head and not base:
         raise AuditorError("--head needs --base (without both, the working tree is checked)")
     cfg = pipeline.config.policy

@@ -1,47 +1,26 @@
-"""`Pipeline`: the configured adapters (git sources, renderer, clusters) and the steps
-commands, workers and the bot compose. Multi-step flows live in sibling modules
-(`audit`, ...); they are the only other places where stages meet.
+"""`Pipeline`: the configured adapters (git sources, renderer, clusters, policies) and the
+single steps (checkout, discover, render). The flows that cross stages (`audit`, `sync`,
+`check`, `remediation`) are functions over a Pipeline in the sibling modules; this module
+imports none of them. The service layer (`auditor.service`) composes both.
 """
 
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from auditor.apps import adopt_children, discover, renders_applications
 from auditor.config import Config
 from auditor.errors import AppNotFound, SourceError
-from auditor.forge import Forge
-from auditor.live import (
-    ClusterReader,
-    ClusterRegistry,
-    ClusterSnapshot,
-    KubeClusterReader,
-)
-from auditor.model import (
-    AdoptResult,
-    App,
-    AppReport,
-    AuditReport,
-    Discovery,
-    Project,
-    RenderedApp,
-    SyncResult,
-)
-from auditor.pipeline import audit
-from auditor.pipeline import check as check_flow
-from auditor.pipeline import sync as sync_flow
+from auditor.live import ClusterReader, ClusterRegistry, KubeClusterReader
+from auditor.model import App, Discovery, RenderedApp
 from auditor.policy import PolicyRunner, PolicySet, build_runner, load_policy_set
 from auditor.render import Renderer
-from auditor.report.policy.model import CheckReport
 from auditor.sources import Checkout, Sources
-from auditor.store import Store
 
-Progress = Callable[[str], None]
+Progress = Callable[[str, int], None]  # (app being audited, apps in the round)
 
 
 def default_cache_dir(config: Config) -> Path:
@@ -49,6 +28,15 @@ def default_cache_dir(config: Config) -> Path:
         return Path(config.cache_dir).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "gitops-auditor"
+
+
+def find_app(discovery: Discovery, name: str) -> App:
+    """The app named `name`, or `AppNotFound` listing the apps there are."""
+    app = discovery.app(name)
+    if app is None:
+        known = ", ".join(a.name for a in discovery.apps) or "none"
+        raise AppNotFound(f"no app named {name!r} (apps: {known})")
+    return app
 
 
 @dataclass
@@ -59,11 +47,8 @@ class Pipeline:
     sources: Sources
     renderer: Renderer
     clusters: ClusterRegistry
-    reader: ClusterReader = field(init=False)
+    reader: ClusterReader
     _policy: tuple[PolicySet, PolicyRunner] | None = field(default=None, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.reader = KubeClusterReader(client_for=self.clusters.client)
 
     def policy_runner(self) -> tuple[PolicySet, PolicyRunner]:
         """The configured policies and their runner, built once: audit rounds in one
@@ -94,7 +79,9 @@ class Pipeline:
         cache_dir: Path | None = None,
         kubeconfig: str | None = None,
         context: str | None = None,
+        reader: ClusterReader | None = None,
     ) -> Pipeline:
+        """Adapters from the config; `reader` replaces the Kubernetes API reader."""
         cache = cache_dir or default_cache_dir(config)
         renderer = Renderer(
             cache_dir=cache / "renders",
@@ -103,7 +90,11 @@ class Pipeline:
         )
         clusters = ClusterRegistry(config=config, kubeconfig=kubeconfig, context=context)
         return cls(
-            config=config, sources=Sources(cache_dir=cache), renderer=renderer, clusters=clusters
+            config=config,
+            sources=Sources(cache_dir=cache),
+            renderer=renderer,
+            clusters=clusters,
+            reader=reader or KubeClusterReader(client_for=clusters.client),
         )
 
     def checkout(self, repo: str | None = None, revision: str | None = None) -> Checkout:
@@ -146,13 +137,6 @@ class Pipeline:
                 )
         return found
 
-    def find_app(self, discovery: Discovery, name: str) -> App:
-        app = discovery.app(name)
-        if app is None:
-            known = ", ".join(a.name for a in discovery.apps) or "none"
-            raise AppNotFound(f"no app named {name!r} (apps: {known})")
-        return app
-
     def render(self, app: App, checkout: Checkout) -> RenderedApp:
         """Desired manifests of one app; any failure is the RenderedApp's error."""
         if app.error:
@@ -168,71 +152,3 @@ class Pipeline:
         return self.renderer.render(
             app, root=tree.root, revision=tree.revision, cacheable=tree.cacheable
         )
-
-    def audit(
-        self,
-        checkout: Checkout,
-        apps: Sequence[App],
-        *,
-        progress: Progress | None = None,
-    ) -> AuditReport:
-        """Compare each app's desired state with its cluster (see `auditor.pipeline.audit`)."""
-        return audit.audit(self, checkout, apps, progress=progress)
-
-    def audit_app(
-        self,
-        app: App,
-        rendered: RenderedApp,
-        *,
-        snapshot: ClusterSnapshot | None,
-        tracked: Iterable[Mapping[str, Any]],
-    ) -> AppReport:
-        """One app's report from its render and its cluster's snapshot."""
-        return audit.audit_app(self, app, rendered, snapshot=snapshot, tracked=tracked)
-
-    def sync(
-        self,
-        checkout: Checkout,
-        app: App,
-        *,
-        request: sync_flow.SyncRequest,
-        projects: Sequence[Project] = (),
-        store: Store | None = None,
-        sleep: Callable[[float], None] | None = None,
-    ) -> SyncResult:
-        """Heal one app now (see `auditor.pipeline.sync`)."""
-        return sync_flow.sync(
-            self,
-            checkout,
-            app,
-            request=request,
-            projects=projects,
-            store=store,
-            sleep=sleep or time.sleep,
-        )
-
-    def adopt(
-        self,
-        checkout: Checkout,
-        app: App,
-        *,
-        remote: str,
-        base_branch: str = "main",
-        forge: Forge | None = None,
-    ) -> AdoptResult:
-        """Propose the app's live changes as a pull request (see `auditor.pipeline.sync`)."""
-        return sync_flow.adopt(
-            self, checkout, app, remote=remote, base_branch=base_branch, forge=forge
-        )
-
-    def check(
-        self,
-        *,
-        repo: str | None = None,
-        base: str | None = None,
-        head: str | None = None,
-        policy_dirs: Sequence[str] = (),
-    ) -> CheckReport:
-        """Policies on the desired state of the apps a change affects (see
-        `auditor.pipeline.check`)."""
-        return check_flow.check(self, repo=repo, base=base, head=head, policy_dirs=policy_dirs)

@@ -10,9 +10,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from auditor.forge import Forge, open_or_update
+from auditor.live import ClusterSnapshot
 from auditor.live.tracking import tracked_by_app
 from auditor.model import (
     ActionKind,
@@ -29,7 +30,8 @@ from auditor.model import (
     SyncResult,
     SyncStatus,
 )
-from auditor.pipeline.audit import ClusterFacts, audit_app, diff_options, pair, wanted_types
+from auditor.pipeline.audit import ClusterFacts, Paired, compare_app, diff_options, wanted_types
+from auditor.pipeline.core import Pipeline
 from auditor.remediate.adopt import branch_name, edits_for, fingerprint
 from auditor.remediate.adopt.git import base_clone, commit_and_push
 from auditor.remediate.apply import Applier
@@ -38,11 +40,7 @@ from auditor.remediate.plan import ApplyStep, PlanOptions, PruneStep, SyncPlan, 
 from auditor.remediate.windows import can_sync
 from auditor.report.audit.markdown import app_markdown
 from auditor.sources import Checkout
-
-if TYPE_CHECKING:
-    from auditor.live import ClusterSnapshot
-    from auditor.pipeline.core import Pipeline
-    from auditor.store import Store
+from auditor.store import Store
 
 
 @dataclass(frozen=True)
@@ -71,9 +69,10 @@ def compare(pipeline: Pipeline, app: App, rendered: RenderedApp) -> _Compared:
     label_key = pipeline.config.tracking.instance_label_key
     tracked = tracked_by_app(snapshot.objects.values(), label_key=label_key).get(app.name, [])
     facts = ClusterFacts.of(snapshot)
-    report = audit_app(pipeline, app, rendered, snapshot=snapshot, tracked=tracked, facts=facts)
-    paired = pair(app, rendered, snapshot, label_key=label_key)
-    desired: list[Resource] = [] if isinstance(paired, str) else paired[0]
+    report, paired = compare_app(
+        pipeline, app, rendered, snapshot=snapshot, tracked=tracked, facts=facts
+    )
+    desired = list(paired.desired) if isinstance(paired, Paired) else []
     live = {ResourceKey.of(obj): obj for obj in tracked}
     live.update(
         {r.key: obj for r in desired if (obj := snapshot.get(r.key, r.api_version)) is not None}
@@ -114,7 +113,7 @@ def sync(
         now=now,
     )
     if not verdict.allowed:
-        return _with(base, blocked_by=f"sync window: {verdict.blocked_by}")
+        return replace(base, blocked_by=f"sync window: {verdict.blocked_by}")
     options = plan_options(pipeline, app, before, prune=prune)
     if not request.manual and store is not None:
         options = _guard(
@@ -122,9 +121,9 @@ def sync(
         )
     plan = plan_sync(before.report, desired=before.desired, live=before.live, options=options)
     if plan.refused:
-        return _with(base, blocked_by=plan.refused)
+        return replace(base, blocked_by=plan.refused)
     if request.dry_run:
-        return _with(base, actions=tuple(planned_actions(plan)))
+        return replace(base, actions=tuple(planned_actions(plan)))
     applier = Applier(
         client=pipeline.clusters.client(app.cluster),
         index=before.snapshot.index_or_raise(),
@@ -136,7 +135,7 @@ def sync(
     if store is not None:
         _remember(store, app, before.report, actions, now=now, live=before.live)
     after = compare(pipeline, app, rendered).report if plan.writes else before.report
-    return _with(base, actions=tuple(actions), sync=after.sync)
+    return replace(base, actions=tuple(actions), sync=after.sync)
 
 
 def plan_options(pipeline: Pipeline, app: App, compared: _Compared, *, prune: bool) -> PlanOptions:
@@ -262,10 +261,6 @@ def planned_actions(plan: SyncPlan) -> list[ObjectAction]:
                 )
             )
     return out
-
-
-def _with(result: SyncResult, **changes: Any) -> SyncResult:
-    return replace(result, **changes)
 
 
 def adopt(

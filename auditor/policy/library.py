@@ -72,12 +72,6 @@ class PolicySet:
                     resolved[name], changed = best, True
         return resolved
 
-    def modules_for(self, scopes: Iterable[str]) -> tuple[PolicyModule, ...]:
-        """The modules of the packages in `scopes`, with the packages they reference."""
-        wanted = set(scopes)
-        scope_of = self.scopes()
-        return self.modules_of(p for p, s in scope_of.items() if s in wanted and self.rules_of(p))
-
     def modules_of(self, names: Iterable[str]) -> tuple[PolicyModule, ...]:
         """The modules of the packages `names`, with the packages they reference."""
         packages = self.packages()

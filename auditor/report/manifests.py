@@ -4,15 +4,12 @@ masked unless asked for), and the per-app render summary of `demo`."""
 from __future__ import annotations
 
 import json
-from collections import Counter
-from collections.abc import Iterable
 from typing import Any
 
 import yaml
 
 from auditor.diff.secrets import is_secret, mask_object
 from auditor.model import RenderedApp
-from auditor.report.table import format_table
 
 
 def _plain(obj: Any, *, show_secrets: bool) -> Any:
@@ -33,13 +30,3 @@ def manifests_json(rendered: RenderedApp, *, show_secrets: bool = False) -> dict
         "metadata": {"app": rendered.app, "revision": rendered.revision},
         "items": [_plain(r.body, show_secrets=show_secrets) for r in rendered.resources],
     }
-
-
-def render_summary(rendered: Iterable[RenderedApp]) -> str:
-    """One line per app: how many resources of which kinds, or why it did not render."""
-    rows = []
-    for item in rendered:
-        kinds = Counter(r.key.kind for r in item.resources)
-        what = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-        rows.append([item.app, str(len(item.resources)), item.error or what])
-    return format_table(["APP", "RESOURCES", "KINDS / ERROR"], rows)

@@ -14,6 +14,7 @@ from auditor.demo.kubectl import Kubectl
 from auditor.live.tracking import TRACKING_ANNOTATION, tracking_id
 from auditor.model import ResourceStatus, SyncStatus
 from auditor.pipeline import Pipeline
+from auditor.pipeline.audit import audit as audit_flow
 from auditor.sources.local import init_repo
 
 pytestmark = pytest.mark.slow  # each test starts simulated clusters and syncs the repo
@@ -67,7 +68,7 @@ def test_annotation_tracked_cluster_audits_as_it_is(tmp_path: Path) -> None:
             Config(), cache_dir=tmp_path / "cache", kubeconfig=str(fleet.kubeconfig)
         )
         checkout = pipeline.sources.checkout(str(tmp_path / "repo"), "main")
-        report = pipeline.audit(checkout, list(pipeline.discover(checkout).apps)).apps[0]
+        report = audit_flow(pipeline, checkout, list(pipeline.discover(checkout).apps)).apps[0]
 
     assert report.sync == SyncStatus.OUT_OF_SYNC
     by_name = {d.key.name: d for d in report.resources}

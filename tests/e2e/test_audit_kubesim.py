@@ -8,13 +8,16 @@ from auditor.demo.drift import make_drift
 from auditor.demo.tour import DemoWorld
 from auditor.kubesim.faults import Fault
 from auditor.model import AppReport, AuditReport, ResourceStatus, SyncStatus
+from auditor.pipeline.audit import audit as audit_flow
+from auditor.pipeline.audit import compare_app
+from auditor.pipeline.sync import sync as sync_flow
 
 pytestmark = pytest.mark.slow  # each test starts simulated clusters and syncs the repo
 
 
 def audit(world: DemoWorld, *names: str) -> AuditReport:
     apps = [a for a in world.discovery.apps if not names or a.name in names]
-    return world.pipeline.audit(world.checkout, apps)
+    return audit_flow(world.pipeline, world.checkout, apps)
 
 
 def app(report: AuditReport, name: str) -> AppReport:
@@ -272,11 +275,11 @@ def test_custom_resource_lists_follow_the_crd_schema(world: DemoWorld) -> None:
     from auditor.model import RenderedApp
 
     rendered = RenderedApp(app="my-api-dev", revision="x", resources=(Resource.of(desired),))
-    report = world.pipeline.audit_app(target, rendered, snapshot=snapshot, tracked=[])
+    report, _ = compare_app(world.pipeline, target, rendered, snapshot=snapshot, tracked=[])
     assert report.sync == SyncStatus.SYNCED
     changed = {**desired, "spec": {"steps": [steps[0], {"id": "test", "image": "t:2"}]}}
     rendered = RenderedApp(app="my-api-dev", revision="x", resources=(Resource.of(changed),))
-    report = world.pipeline.audit_app(target, rendered, snapshot=snapshot, tracked=[])
+    report, _ = compare_app(world.pipeline, target, rendered, snapshot=snapshot, tracked=[])
     assert [c.path for d in report.resources for c in d.changes] == ["spec.steps[id=test].image"]
 
 
@@ -348,7 +351,7 @@ def test_objects_git_declares_at_another_version_are_read_and_written_at_it(
     assert sim.faults.hits == 1  # the extra LIST at v1
     gates = world.discovery.app("gates")
     assert gates is not None
-    result = world.pipeline.sync(world.checkout, gates, request=SyncRequest(manual=True))
+    result = sync_flow(world.pipeline, world.checkout, gates, request=SyncRequest(manual=True))
     assert result.done, result
     assert sim.faults.hits >= 3  # the sync's LIST at v1, and its apply PATCH to the v1 path
     assert app(audit(world, "gates"), "gates").sync == SyncStatus.SYNCED

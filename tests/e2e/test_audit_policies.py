@@ -9,12 +9,13 @@ import pytest
 from auditor.demo.drift import make_drift
 from auditor.demo.tour import DemoWorld
 from auditor.model import AuditReport, Violation
+from auditor.pipeline.audit import audit as audit_flow
 
 pytestmark = pytest.mark.slow  # each test starts simulated clusters and syncs the repo
 
 
 def audit(world: DemoWorld) -> AuditReport:
-    return world.pipeline.audit(world.checkout, list(world.discovery.apps))
+    return audit_flow(world.pipeline, world.checkout, list(world.discovery.apps))
 
 
 def live(report: AuditReport) -> dict[str, list[Violation]]:

@@ -19,7 +19,10 @@ from auditor.forge.github import GitHubForge
 from auditor.forge.standin import forge_standin
 from auditor.kubesim.faults import WRITES, Fault
 from auditor.model import ActionKind, AppReport, SyncResult, SyncStatus
+from auditor.pipeline.audit import audit as audit_flow
 from auditor.pipeline.sync import SyncRequest
+from auditor.pipeline.sync import adopt as adopt_flow
+from auditor.pipeline.sync import sync as sync_flow
 from auditor.store import SqlStore
 
 pytestmark = pytest.mark.slow  # each test starts simulated clusters and syncs the repo
@@ -32,15 +35,21 @@ def sync(world: DemoWorld, name: str, **kw: Any) -> SyncResult:
     sleeps: list[float] = kw.pop("sleeps", [])
     store = kw.pop("store", None)
     request = SyncRequest(now=kw.pop("now", WEDNESDAY), **kw)
-    return world.pipeline.sync(
-        world.checkout, world.discovery.apps[[a.name for a in world.discovery.apps].index(name)],
-        request=request, projects=world.discovery.projects, store=store, sleep=sleeps.append,
-    )  # fmt: skip
+    app = world.discovery.apps[[a.name for a in world.discovery.apps].index(name)]
+    return sync_flow(
+        world.pipeline,
+        world.checkout,
+        app,
+        request=request,
+        projects=world.discovery.projects,
+        store=store,
+        sleep=sleeps.append,
+    )
 
 
 def audit(world: DemoWorld, *names: str) -> dict[str, AppReport]:
     apps = [a for a in world.discovery.apps if not names or a.name in names]
-    return {a.name: a for a in world.pipeline.audit(world.checkout, apps).apps}
+    return {a.name: a for a in audit_flow(world.pipeline, world.checkout, apps).apps}
 
 
 def get(world: DemoWorld, context: str, *args: str) -> dict[str, Any]:
@@ -209,19 +218,24 @@ def test_adopt_pr_branch_renders_to_the_live_values(world: DemoWorld, tmp_path: 
     with forge_standin("mycompany/k8s-deployments") as fake:
         forge = GitHubForge(repo="mycompany/k8s-deployments", token="t", base_url=fake.url)
         results = {
-            name: world.pipeline.adopt(
+            name: adopt_flow(
+                world.pipeline,
                 world.checkout,
                 world.discovery.app(name),  # type: ignore[arg-type]
                 remote=str(bare),
                 base_branch="main",
                 forge=forge,
-            )  # fmt: skip
+            )
             for name in drifted
         }
-        again = world.pipeline.adopt(
-            world.checkout, world.discovery.app("billing"),  # type: ignore[arg-type]
-            remote=str(bare), base_branch="main", forge=forge,
-        )  # fmt: skip
+        again = adopt_flow(
+            world.pipeline,
+            world.checkout,
+            world.discovery.app("billing"),  # type: ignore[arg-type]
+            remote=str(bare),
+            base_branch="main",
+            forge=forge,
+        )
     assert fake.violations == []
     assert all(r.error is None and r.created for r in results.values())
     assert again.branch == results["billing"].branch and not again.created
@@ -244,7 +258,7 @@ def test_adopt_pr_branch_renders_to_the_live_values(world: DemoWorld, tmp_path: 
         app = world.discovery.app(name)
         assert app is not None
         app = replace(app, source=replace(app.source, repo_url=branch.repo_url))
-        [report] = world.pipeline.audit(branch, [app]).apps
+        [report] = audit_flow(world.pipeline, branch, [app]).apps
         assert report.sync == SyncStatus.SYNCED, (name, report.resources)
     work = tmp_path / "work"
     git("clone", "-q", "-b", results["billing"].branch, str(bare), str(work), cwd=tmp_path)
@@ -367,12 +381,13 @@ def test_adopting_one_element_of_an_atomic_list_keeps_the_whole_list(
                   '"value":"urgent"}]', context="in-cluster")  # fmt: skip
     bare = tmp_path / "remote.git"
     git("clone", "--bare", "-q", str(world.repo), str(bare), cwd=tmp_path)
-    result = world.pipeline.adopt(world.checkout, app, remote=str(bare), base_branch="main",
-                                  forge=None)  # fmt: skip
+    result = adopt_flow(
+        world.pipeline, world.checkout, app, remote=str(bare), base_branch="main", forge=None
+    )
     assert result.error is None, result
     branch = world.pipeline.sources.checkout(str(bare), result.branch)
     adopted = replace(app, source=replace(app.source, repo_url=branch.repo_url))
-    [report] = world.pipeline.audit(branch, [adopted]).apps
+    [report] = audit_flow(world.pipeline, branch, [adopted]).apps
     assert report.sync == SyncStatus.SYNCED, report.resources
     rendered = world.pipeline.render(adopted, branch)
     (deployment,) = [r for r in rendered.resources if r.key.kind == "Deployment"]

@@ -23,9 +23,6 @@ class IpAllocator:
     def reserve(self, ip: str) -> None:
         self._used_ips.add(ip)
 
-    def reserve_port(self, port: int) -> None:
-        self._used_ports.add(port)
-
     def allocate_ip(self) -> str:
         while True:
             ip = str(ipaddress.ip_address(self._next_ip))

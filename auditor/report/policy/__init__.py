@@ -11,7 +11,7 @@ from auditor.report.policy.github import render_github
 from auditor.report.policy.json_report import render_json
 from auditor.report.policy.junit import render_junit
 from auditor.report.policy.markdown import render_markdown
-from auditor.report.policy.model import CheckedApp, CheckReport, RuleDoc
+from auditor.report.policy.model import CheckedApp, CheckOutcome, CheckReport, RuleDoc
 from auditor.report.policy.sarif import render_sarif
 from auditor.report.policy.text import render_text
 
@@ -35,4 +35,4 @@ def render_check(report: CheckReport, *, fmt: str, color: bool = False) -> list[
     raise ValueError(f"unknown format {fmt!r}")
 
 
-__all__ = ["FORMATS", "CheckReport", "CheckedApp", "RuleDoc", "render_check"]
+__all__ = ["FORMATS", "CheckOutcome", "CheckReport", "CheckedApp", "RuleDoc", "render_check"]

@@ -34,8 +34,7 @@ def render_json(report: CheckReport) -> dict[str, Any]:
     return {
         "base": report.base or None,
         "head": report.head or None,
-        "result": report.outcome,
-        "exitCode": report.exit_code,
+        "result": str(report.outcome),
         "summary": {s: report.total(s) for s in ("deny", "warn", "error")}
         | {"waived": sum(a.waived for a in report.apps)},
         "notes": list(report.notes),

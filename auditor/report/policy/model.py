@@ -1,19 +1,23 @@
 """The values the policy reports render: a check of some apps between two revisions.
 
 Built by the `check` command from the pipeline's results; every output format is a pure
-function of a `CheckReport`. `exit_code` is conftest's: 0 pass, 1 deny, 2 error.
+function of a `CheckReport`. Its `outcome` is conftest's verdict: pass, fail (a deny),
+or error (an app or a rule could not be checked); the CLI maps it to the exit code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from auditor.model import Violation
 
-EXIT_PASS = 0
-EXIT_DENY = 1
-EXIT_ERROR = 2
+
+class CheckOutcome(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"  # a deny that is not waived
+    ERROR = "error"  # an app or a rule could not be checked
 
 
 @dataclass(frozen=True)
@@ -59,14 +63,10 @@ class CheckReport:
         return sum(app.count(severity) for app in self.apps)
 
     @property
-    def exit_code(self) -> int:
+    def outcome(self) -> CheckOutcome:
         if any(app.error for app in self.apps) or self.total("error"):
-            return EXIT_ERROR
-        return EXIT_DENY if self.total("deny") else EXIT_PASS
-
-    @property
-    def outcome(self) -> str:
-        return {EXIT_PASS: "pass", EXIT_DENY: "fail", EXIT_ERROR: "error"}[self.exit_code]
+            return CheckOutcome.ERROR
+        return CheckOutcome.FAIL if self.total("deny") else CheckOutcome.PASS
 
 
 def location(violation: Violation) -> str:

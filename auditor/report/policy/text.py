@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.report.policy.model import CheckReport, location, subject
+from auditor.report.policy.model import CheckOutcome, CheckReport, location, subject
 
 _COLORS = {"deny": "31", "error": "35", "warn": "33", "waived": "2", "ok": "32", "head": "1"}
 
@@ -49,7 +49,7 @@ def render_text(report: CheckReport, *, color: bool = False) -> str:
     deny, warn, err = report.total("deny"), report.total("warn"), report.total("error")
     waived = sum(app.waived for app in report.apps)
     summary = f"{deny} deny, {warn} warn, {err} error, {waived} waived: {report.outcome}"
-    tone = "ok" if report.exit_code == 0 else ("deny" if report.exit_code == 1 else "error")
+    tone = {CheckOutcome.PASS: "ok", CheckOutcome.FAIL: "deny"}.get(report.outcome, "error")
     lines.append(_paint(summary, tone, color=color))
     return "\n".join(lines) + "\n"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.pipeline.remediation import Remediation
+from auditor.model import Remediation
 from auditor.report.sync.json_out import sync_json
 from auditor.report.sync.text import sync_text
 

@@ -3,8 +3,6 @@ change, and the app's status after."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from auditor.model import ActionKind, SyncResult
 from auditor.report.values import short
 
@@ -40,7 +38,3 @@ def sync_text(result: SyncResult) -> str:
     after = "now" if not result.dry_run else "currently"
     lines.append(f"  {after} {result.sync}")
     return "\n".join(lines)
-
-
-def syncs_text(results: Sequence[SyncResult]) -> str:
-    return "\n".join(sync_text(r) for r in results)

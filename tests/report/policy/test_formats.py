@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from auditor.report.policy import CheckedApp, CheckReport, render_check
+from auditor.cli.exits import check_exit
+from auditor.report.policy import CheckedApp, CheckOutcome, CheckReport, render_check
 from auditor.report.policy.markdown import render_markdown
 from tests.helpers.policy import violation
 
 
-def test_exit_code_and_text(report: CheckReport) -> None:
-    assert report.exit_code == 2  # an app failed to render
+def test_outcome_and_text(report: CheckReport) -> None:
+    assert report.outcome == CheckOutcome.ERROR and check_exit(report) == 2  # a render failed
     [text] = render_check(report, fmt="text")
     assert "DENY   images/no-latest" in text and "WAIVED security/host-path" in text
     assert "apps/web/deployment.yaml:7" in text and "kustomize build failed" in text
@@ -19,15 +20,15 @@ def test_exit_code_and_text(report: CheckReport) -> None:
     assert "\x1b[31m" in render_check(report, fmt="text", color=True)[0]
 
 
-def test_exit_codes_without_error() -> None:
+def test_outcomes_and_exit_codes_without_error() -> None:
     warn_only = CheckReport(apps=(CheckedApp(name="a", violations=(violation("x", "warn"),)),))
-    assert warn_only.exit_code == 0
+    assert warn_only.outcome == CheckOutcome.PASS and check_exit(warn_only) == 0
     waived = CheckReport(
         apps=(CheckedApp(name="a", violations=(violation("x", "deny", waived=True),)),)
     )
-    assert waived.exit_code == 0
+    assert waived.outcome == CheckOutcome.PASS and check_exit(waived) == 0
     deny = CheckReport(apps=(CheckedApp(name="a", violations=(violation("x", "deny"),)),))
-    assert deny.exit_code == 1
+    assert deny.outcome == CheckOutcome.FAIL and check_exit(deny) == 1
 
 
 def test_json(report: CheckReport) -> None:

@@ -1,0 +1,8 @@
+"""The application-service layer: the use cases (audit, diff, sync, check, adopt) on plain
+values over one Pipeline and one Store per process. The CLI, the RQ jobs and the bot call
+it; nothing below it knows about them.
+"""
+
+from auditor.service.service import AuditRun, Service, Target, Workspace
+
+__all__ = ["AuditRun", "Service", "Target", "Workspace"]

@@ -1,0 +1,196 @@
+"""`Service`: the application-service layer. Built once per process over one Pipeline and
+one Store, it offers the use cases on plain values (audit apps, diff an app, sync an app,
+check a change) that the CLI, the RQ jobs and the bot all call. The Pipeline (with its
+cluster reader) and the store are injected; by default the store is opened from the
+config on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypedDict
+
+from auditor.config import Config
+from auditor.forge import Forge
+from auditor.model import (
+    AdoptResult,
+    App,
+    AuditReport,
+    Discovery,
+    Remediation,
+    RenderedApp,
+    SyncResult,
+)
+from auditor.pipeline import Pipeline, Progress, default_cache_dir, find_app
+from auditor.pipeline.audit import audit
+from auditor.pipeline.check import check
+from auditor.pipeline.remediation import remediate
+from auditor.pipeline.sync import SyncRequest, adopt, sync
+from auditor.report.policy.model import CheckReport
+from auditor.sources import Checkout
+from auditor.store import Store, open_store
+
+
+class Target(TypedDict):
+    """Which repo and revision a use case reads, as the CLI, jobs and bot name them:
+    `repo` a path or URL (None: the first configured repo, else the current directory),
+    `revision` a branch, tag or SHA (None: a local path's working tree, a remote's
+    configured revision)."""
+
+    repo: str | None
+    revision: str | None
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """One revision of a repo as the service reads it: the tree and the apps it declares."""
+
+    checkout: Checkout
+    discovery: Discovery
+
+    def app(self, name: str) -> App:
+        """The app named `name` (raises `AppNotFound`, listing the known ones)."""
+        return find_app(self.discovery, name)
+
+
+@dataclass(frozen=True)
+class AuditRun:
+    """An audit and the workspace it ran on (discovery problems are reported with it)."""
+
+    workspace: Workspace
+    report: AuditReport
+
+
+class Service:
+    """The use cases over one Pipeline and one Store; build one per process."""
+
+    def __init__(
+        self,
+        *,
+        pipeline: Pipeline,
+        store: Store | None = None,
+        store_factory: Callable[[], Store] | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self._store = store
+        self._store_factory = store_factory or (
+            lambda: open_store(cache_dir=default_cache_dir(pipeline.config))
+        )
+        self._lock = threading.Lock()
+
+    @property
+    def config(self) -> Config:
+        return self.pipeline.config
+
+    @property
+    def store(self) -> Store:
+        """The store, opened on first use (a dry run or a plain audit never creates it)."""
+        with self._lock:
+            if self._store is None:
+                self._store = self._store_factory()
+            return self._store
+
+    def close(self) -> None:
+        """Stop the policy workers; the service can be dropped afterwards."""
+        self.pipeline.close()
+
+    # ---- reading -------------------------------------------------------------------
+    def workspace(self, *, repo: str | None = None, revision: str | None = None) -> Workspace:
+        """The repo at `revision` (default: the first configured repo, else the current
+        directory; a local path without a revision is its working tree) and its apps."""
+        checkout = self.pipeline.checkout(repo, revision)
+        return Workspace(checkout=checkout, discovery=self.pipeline.discover(checkout))
+
+    def render(
+        self, app: str, *, repo: str | None = None, revision: str | None = None
+    ) -> RenderedApp:
+        space = self.workspace(repo=repo, revision=revision)
+        return self.pipeline.render(space.app(app), space.checkout)
+
+    # ---- audits --------------------------------------------------------------------
+    def audit(
+        self,
+        *,
+        repo: str | None = None,
+        revision: str | None = None,
+        apps: Sequence[str] = (),
+        progress: Progress | None = None,
+    ) -> AuditRun:
+        """Every app (or the named ones) compared with its cluster."""
+        space = self.workspace(repo=repo, revision=revision)
+        chosen = [space.app(n) for n in apps] or list(space.discovery.apps)
+        report = audit(self.pipeline, space.checkout, chosen, progress=progress)
+        return AuditRun(workspace=space, report=report)
+
+    def remediate(self, run: AuditRun, *, heal: bool, pr: bool) -> Remediation:
+        """After an audit: heal the drifted apps in `heal` mode (remembered in the store
+        for the loop guard), open adopt PRs for those in `pr` mode."""
+        if not heal and not pr:
+            return Remediation()
+        return remediate(
+            self.pipeline,
+            run.workspace.checkout,
+            run.workspace.discovery,
+            run.report,
+            heal=heal,
+            pr=pr,
+            store=self.store if heal else None,
+        )
+
+    # ---- changes to clusters and Git -----------------------------------------------
+    def sync(
+        self,
+        app: str,
+        *,
+        repo: str | None = None,
+        revision: str | None = None,
+        prune: bool = False,
+        dry_run: bool = False,
+    ) -> SyncResult:
+        """A manual sync of one app (sync windows with `manualSync` let it through; the
+        loop guard does not apply). A real sync is remembered in the store."""
+        space = self.workspace(repo=repo, revision=revision)
+        return sync(
+            self.pipeline,
+            space.checkout,
+            space.app(app),
+            request=SyncRequest(prune=prune, dry_run=dry_run, manual=True),
+            projects=space.discovery.projects,
+            store=None if dry_run else self.store,
+        )
+
+    def adopt(
+        self,
+        app: str,
+        *,
+        remote: str,
+        repo: str | None = None,
+        revision: str | None = None,
+        base_branch: str = "main",
+        forge: Forge | None = None,
+    ) -> AdoptResult:
+        """Propose one app's live changes to Git as a pull request (live wins)."""
+        space = self.workspace(repo=repo, revision=revision)
+        return adopt(
+            self.pipeline,
+            space.checkout,
+            space.app(app),
+            remote=remote,
+            base_branch=base_branch,
+            forge=forge,
+        )
+
+    # ---- the policy gate -----------------------------------------------------------
+    def check(
+        self,
+        *,
+        repo: str | None = None,
+        base: str | None = None,
+        head: str | None = None,
+        policy_dirs: Sequence[str] = (),
+    ) -> CheckReport:
+        """Policies on the desired state of the apps `base..head` affects (every app of
+        the working tree without `base`)."""
+        return check(self.pipeline, repo=repo, base=base, head=head, policy_dirs=policy_dirs)
