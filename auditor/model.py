@@ -213,12 +213,17 @@ class Project:
 
 @dataclass(frozen=True)
 class Discovery:
-    """Everything found in one revision of a repo: apps, projects and per-file problems."""
+    """Everything found in one revision of a repo: apps, projects and per-file problems.
+
+    `declared` holds every Argo CD object (Application, ApplicationSet, AppProject) read
+    from the repo's files, with its file and line: the gate's input for the Argo CD
+    objects themselves."""
 
     revision: str
     apps: tuple[App, ...]
     projects: tuple[Project, ...] = ()
     problems: tuple[str, ...] = ()
+    declared: tuple[Resource, ...] = ()
 
     def app(self, name: str) -> App | None:
         return next((a for a in self.apps if a.name == name), None)

@@ -37,6 +37,8 @@ from auditor.model import (
     SourceLocation,
 )
 
+ARGO_KINDS = ("Application", "ApplicationSet", "AppProject")
+
 
 def normalize_repo_url(url: str) -> str:
     """Compare repo URLs as Argo CD does: scheme, case of host, `.git` and `/` do not matter."""
@@ -112,6 +114,7 @@ class _Collector:
         self.apps: dict[str, App] = {}
         self.projects: list[Project] = []
         self.problems: list[str] = []
+        self.declared: list[Resource] = []
 
     def _lookup(self, url: str, revision: str) -> Path | None:
         repo, _ = self.resolver.repo_for(url, ".")
@@ -138,6 +141,8 @@ class _Collector:
 
     def take(self, body: Mapping[str, Any], *, origin: SourceLocation, parent: str = "") -> None:
         """Add what one manifest declares (an Application, AppProject or ApplicationSet)."""
+        if not parent and any(is_argo(body, k) for k in ARGO_KINDS):
+            self.declared.append(Resource.of(body, source=origin))
         if is_argo(body, "Application"):
             app = parse_application(body, origin=origin, resolver=self.resolver)
             self.add(replace(app, parent=parent) if parent else app)
@@ -163,6 +168,7 @@ class _Collector:
             apps=tuple(sorted(linked, key=lambda a: a.name)),
             projects=tuple(sorted(self.projects, key=lambda p: p.name)),
             problems=tuple(self.problems),
+            declared=tuple(self.declared),
         )
 
 
@@ -206,6 +212,7 @@ def adopt_children(
     }
     collector.projects = list(discovery.projects)
     collector.problems = list(discovery.problems)
+    collector.declared = list(discovery.declared)
     for resource in manifests:
         origin = resource.source or SourceLocation(path=parent.source.path)
         collector.take(resource.body, origin=origin, parent=parent.name)

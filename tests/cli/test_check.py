@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -85,7 +86,9 @@ def test_example_repo_fails_with_planted_violations(invoke: Invoke, example_repo
         for a in report["apps"]
         for v in a["violations"]
     )
-    assert len(report["apps"]) == 12
+    # The 12 apps, and the two AppProjects no app renders, as entries of their own.
+    assert len(report["apps"]) == 14
+    assert {"AppProject/platform", "AppProject/teams"} < {a["name"] for a in report["apps"]}
 
 
 def test_clean_repo_passes(invoke: Invoke, tmp_path: Path) -> None:
@@ -153,3 +156,134 @@ def test_user_policy_and_config_data(invoke: Invoke, tmp_path: Path) -> None:
         "::error file=apps/web/deployment.yaml,line=1,title=images/allowed-registries (web)::"
         in result.output
     )
+
+
+def _violations(report: dict[str, Any]) -> set[tuple[str, str, str, str]]:
+    """(entry, policy, resource name, file:line) of every violation of a JSON report."""
+    return {
+        (
+            app["name"],
+            v["policy"],
+            v["resource"]["name"],
+            f"{v['source']['path']}:{v['source']['line']}",
+        )
+        for app in report["apps"]
+        for v in app["violations"]
+    }
+
+
+def argo_repo(tmp_path: Path, *, production_sync: dict[str, Any] | None = None) -> Path:
+    """Applications beside the apps they deploy, with no app of apps: a clean staging app,
+    a production one (with `production_sync` as its syncPolicy), an ApplicationSet that
+    generates a production app, and two AppProjects, one of them wide open."""
+    src = tmp_path / "src"
+    for env in ("staging", "production"):
+        app = yaml.safe_load(yaml.safe_dump(CLEAN_APP))
+        app["metadata"]["name"] = f"web-{env}"
+        app["spec"]["project"] = "web"
+        app["spec"]["destination"]["namespace"] = env
+        if env == "production" and production_sync is not None:
+            app["spec"]["syncPolicy"] = production_sync
+        (src / "apps" / "web" / env).mkdir(parents=True)
+        (src / "apps" / "web" / env / "application.yaml").write_text(yaml.safe_dump(app))
+    deployment = yaml.safe_load(
+        (clean_repo(tmp_path / "clean") / "apps/web/deployment.yaml").read_text()
+    )
+    (src / "manifests" / "web").mkdir(parents=True)
+    (src / "manifests" / "web" / "deployment.yaml").write_text(yaml.safe_dump(deployment))
+    for env in ("staging", "production"):
+        doc = yaml.safe_load((src / "apps" / "web" / env / "application.yaml").read_text())
+        doc["spec"]["source"]["path"] = "manifests/web"
+        (src / "apps" / "web" / env / "application.yaml").write_text(yaml.safe_dump(doc))
+    appset = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "ApplicationSet",
+        "metadata": {"name": "jobs", "namespace": "argocd"},
+        "spec": {
+            "generators": [{"list": {"elements": [{"env": "production"}]}}],
+            "template": {
+                "metadata": {"name": "jobs-{{env}}"},
+                "spec": {
+                    "project": "web",
+                    "source": {"repoURL": CLEAN_APP["spec"]["source"]["repoURL"],
+                               "path": "manifests/web"},
+                    "destination": {"server": "https://kubernetes.default.svc",
+                                    "namespace": "{{env}}"},
+                },
+            },
+        },
+    }  # fmt: skip
+    (src / "appsets").mkdir()
+    (src / "appsets" / "jobs.yaml").write_text("# jobs per environment\n" + yaml.safe_dump(appset))
+    projects = [
+        {"metadata": {"name": "web"}, "spec": {"sourceRepos": ["https://git.example.com/*"]}},
+        {"metadata": {"name": "open"}, "spec": {"sourceRepos": ["*"]}},
+    ]
+    (src / "projects").mkdir()
+    (src / "projects" / "projects.yaml").write_text(
+        yaml.safe_dump_all(
+            [{"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject", **p} for p in projects]
+        )
+    )
+    repo = tmp_path / "repo"
+    init_repo(src, repo)
+    return repo
+
+
+def test_argo_cd_objects_no_parent_renders_are_policy_input(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("check", "--repo", str(argo_repo(tmp_path)), "-o", "json")
+    assert result.exit_code == 1, result.output
+    found = _violations(json.loads(result.output))
+    # The production Application beside its app, checked with that app, at its file:line.
+    where = "apps/web/production/application.yaml:1"
+    assert ("web-production", "argocd/automated-sync", "web-production", where) in found
+    assert ("web-production", "argocd/retry", "web-production", where) in found
+    assert not any(entry == "web-staging" and p.startswith("argocd/") for entry, p, _, _ in found)
+    # The Application an ApplicationSet generates, at the ApplicationSet's file and line.
+    generated = (
+        "jobs-production",
+        "argocd/automated-sync",
+        "jobs-production",
+        "appsets/jobs.yaml:2",
+    )
+    assert generated in found
+    # AppProjects no app renders are entries of their own; the second document is line 4+.
+    open_project = {v for v in found if v[0] == "AppProject/open"}
+    assert {p for _, p, _, _ in open_project} == {"argocd/project-source-repos"}
+    assert all(loc.startswith("projects/projects.yaml:") for *_, loc in open_project)
+    assert not any(entry == "AppProject/web" for entry, *_ in found)
+
+
+def test_a_compliant_production_application_passes_the_argo_rules(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    sync = {
+        "automated": {"selfHeal": True, "prune": True, "allowEmpty": False},
+        "retry": {"limit": 3},
+    }
+    result = invoke("check", "--repo", str(argo_repo(tmp_path, production_sync=sync)), "-o", "json")
+    found = _violations(json.loads(result.output))
+    assert not any(e == "web-production" and p.startswith("argocd/") for e, p, _, _ in found)
+
+
+def test_base_head_checks_an_application_whose_file_alone_changed(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    sync = {
+        "automated": {"selfHeal": True, "prune": True, "allowEmpty": False},
+        "retry": {"limit": 3},
+    }
+    repo = argo_repo(tmp_path, production_sync=sync)
+    app_file = repo / "apps" / "web" / "production" / "application.yaml"
+    doc = yaml.safe_load(app_file.read_text())
+    del doc["spec"]["syncPolicy"]["automated"]
+    app_file.write_text(yaml.safe_dump(doc))
+    commit_all(repo, message="production: manual syncs")
+    result = invoke(
+        "check", "--repo", str(repo), "--base", "HEAD~1", "--head", "HEAD", "-o", "json"
+    )
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    assert [a["name"] for a in report["apps"]] == ["web-production"]
+    argo = {p for _, p, _, _ in _violations(report) if p.startswith("argocd/")}
+    assert argo == {"argocd/automated-sync"}
