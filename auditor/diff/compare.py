@@ -206,6 +206,10 @@ class _Walker:
         humans = {m for m in owners if not self.options.is_machine(m)}
         by_entry = shape is not None and shape.mode == "map"  # report keyed entries, not lists
         if humans and humans == owners and not deeper and not by_entry:
+            if self._granular(live, path, humans):
+                # A map someone filled field by field (labels added to an object that had
+                # none): one finding per field, as when the map already existed.
+                return self._absent_map(live, la, node, path)
             owner = self.own.owner(path, among=humans)
             self.found.unmanaged.append(Unmanaged(path, live, owner.manager, owner.time))
             return False
@@ -218,6 +222,16 @@ class _Walker:
             for key, lv in _index(live, shape).items():
                 self.absent(lv, la_index.get(key, MISSING), element(node), (*path, key))
         return False
+
+    def _granular(self, live: Any, path: Path, managers: set[str]) -> bool:
+        """Whether `live` is a map field its managers own field by field (not a list
+        entry, which is reported whole, and not an atomic value)."""
+        return (
+            isinstance(live, Mapping)
+            and bool(path)
+            and isinstance(path[-1], Field)
+            and not self.own.owns_whole(path, managers)
+        )
 
     def _absent_map(self, live: Mapping[str, Any], la: Any, node: Node | None, path: Path) -> bool:
         mark = len(self.found.changes)

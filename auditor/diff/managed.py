@@ -95,6 +95,21 @@ class Ownership:
             if _at_or_below(e.fields, pes) or _atomic_ancestor(e.fields, pes)
         }
 
+    def owns_whole(self, path: Path, managers: Iterable[str]) -> bool:
+        """Whether one of `managers` owns `path` as one value (a leaf, or inside an atomic
+        ancestor) rather than field by field."""
+        pes = to_pes(path)
+        wanted = set(managers)
+        for e in self._entries:
+            if e.manager not in wanted:
+                continue
+            if _atomic_ancestor(e.fields, pes):
+                return True
+            sub = _node(e.fields, pes)
+            if _member(e.fields, pes) and (sub is None or sub.empty()):
+                return True
+        return False
+
     def applied(self, path: Path, managers: frozenset[str], *, below: bool = False) -> bool:
         """Whether one of `managers` owns `path` through an Apply (or, with `below`,
         anything under it)."""

@@ -149,6 +149,49 @@ def test_unmanaged_host_path_volume_and_label() -> None:
     }
 
 
+def test_a_map_filled_field_by_field_is_reported_per_field() -> None:
+    """Labels added to an object that has none in Git: one finding per label, as when the
+    object already had labels (one finding is always one field)."""
+    bare = desired()
+    del bare["metadata"]["labels"]
+    argo = entry("argocd-controller", {"f:spec": {"f:replicas": {}}}, op="Apply")
+    label = entry(
+        "kubectl-label",
+        {"f:metadata": {"f:labels": {".": {}, "f:owner": {}, "f:team": {}}}},
+        time=EDIT_TIME,
+    )
+    live = copy.deepcopy(bare)
+    live["metadata"]["labels"] = {"owner": "bob", "team": "search"}
+    live["metadata"]["managedFields"] = [argo, label]
+    found = {(u.path, u.live, u.manager, u.time) for u in diff_resource(bare, live).unmanaged}
+    assert found == {
+        ("metadata.labels.owner", "bob", "kubectl-label", EDIT_TIME),
+        ("metadata.labels.team", "search", "kubectl-label", EDIT_TIME),
+    }
+
+
+def test_a_struct_added_by_hand_is_reported_per_field() -> None:
+    edit = entry(
+        "kubectl-edit",
+        container_fields(**{"f:securityContext": {".": {}, "f:runAsUser": {}, "f:privileged": {}}}),
+        time=EDIT_TIME,
+    )
+    live = live_with(
+        ARGO, edit, container={"securityContext": {"runAsUser": 0, "privileged": True}}
+    )
+    found = {u.path for u in diff_resource(desired(), live).unmanaged}
+    base = "spec.template.spec.containers[name=web].securityContext"
+    assert found == {f"{base}.runAsUser", f"{base}.privileged"}
+
+
+def test_a_value_owned_whole_is_reported_whole() -> None:
+    # An atomic value (owned as one leaf) stays one finding, as a list entry does.
+    edit = entry("kubectl-edit", container_fields(**{"f:args": {}}), time=EDIT_TIME)
+    live = live_with(ARGO, edit, container={"args": ["--debug", "--verbose"]})
+    found = {(u.path, tuple(u.live)) for u in diff_resource(desired(), live).unmanaged}
+    assert found == {("spec.template.spec.containers[name=web].args", ("--debug", "--verbose"))}
+
+
 def test_controller_written_fields_are_not_unmanaged() -> None:
     controller = entry(
         "kube-controller-manager",
