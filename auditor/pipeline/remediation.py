@@ -10,7 +10,7 @@ from auditor.model import AdoptResult, App, AuditReport, Discovery, Mode, Remedi
 from auditor.pipeline.core import Pipeline
 from auditor.pipeline.sync import SyncRequest, adopt, sync
 from auditor.sources import Checkout
-from auditor.store import Store
+from auditor.store import HealLog
 
 
 def remediate(
@@ -21,7 +21,7 @@ def remediate(
     *,
     heal: bool,
     pr: bool,
-    store: Store | None,
+    store: HealLog | None,
 ) -> Remediation:
     """Heal the OutOfSync apps in `heal` mode (heals are remembered in `store` for the
     loop guard) and open adopt PRs for those in `pr` mode."""

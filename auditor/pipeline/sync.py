@@ -40,7 +40,7 @@ from auditor.remediate.plan import ApplyStep, PlanOptions, PruneStep, SyncPlan, 
 from auditor.remediate.windows import can_sync
 from auditor.report.audit.markdown import app_markdown
 from auditor.sources import Checkout
-from auditor.store import Store
+from auditor.store import HealLog
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def sync(
     *,
     request: SyncRequest,
     projects: Sequence[Project] = (),
-    store: Store | None = None,
+    store: HealLog | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SyncResult:
     """Heal one app: make its cluster match Git (or say exactly why not)."""
@@ -163,7 +163,7 @@ def _guard(
     report: AppReport,
     options: PlanOptions,
     *,
-    store: Store,
+    store: HealLog,
     now: datetime,
     live: Mapping[ResourceKey, Mapping[str, Any]],
 ) -> PlanOptions:
@@ -197,7 +197,7 @@ def _writers(drift: ResourceDrift, live: Mapping[str, Any] | None) -> list[str]:
 
 
 def _remember(
-    store: Store,
+    store: HealLog,
     app: App,
     report: AppReport,
     actions: Iterable[ObjectAction],

@@ -1,10 +1,28 @@
-"""Memory across audits: heal events for the loop guard (and, later, audit history).
+"""Memory across audits: apps and their latest state, audit runs, findings with their age,
+policy violations, syncs, pull requests, the events notifiers send, the audit log, and the
+loop guard's heal events.
 
-`Store` is the port; `SqlStore` the SQLAlchemy implementation (SQLite file by default,
-PostgreSQL when `DATABASE_URL` is set). `open_store` picks one from the environment.
+`SqlStore` is SQLAlchemy over SQLite (default, a file in the cache) or PostgreSQL
+(`DATABASE_URL`), its schema kept by Alembic migrations; `open_store` picks one.
 """
 
-from auditor.store.port import Store
-from auditor.store.sql import SqlStore, database_url, open_store
+from auditor.store.port import HealLog
+from auditor.store.records import Actor, EventType, FindingKind, LogEntry, RunContext, Trigger
+from auditor.store.sql import SqlStore, StoreError, database_url, open_store
 
-__all__ = ["SqlStore", "Store", "database_url", "open_store"]
+Store = SqlStore
+
+__all__ = [
+    "Actor",
+    "EventType",
+    "FindingKind",
+    "HealLog",
+    "LogEntry",
+    "RunContext",
+    "SqlStore",
+    "Store",
+    "StoreError",
+    "Trigger",
+    "database_url",
+    "open_store",
+]

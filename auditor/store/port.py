@@ -1,7 +1,6 @@
-"""The `Store` port: what the pipeline asks of persistent memory (heal events so far).
-
-Implementations are named by technology (`SqlStore`); tests may pass any object with
-these methods.
+"""The store's ports. `HealLog` is what the sync flow asks of memory (the loop guard's heal
+events); the service and the bot use the whole `SqlStore` (SQLite or PostgreSQL).
+Implementations are named by technology; tests may pass any object with these methods.
 """
 
 from __future__ import annotations
@@ -14,8 +13,8 @@ from auditor.model import ResourceKey
 from auditor.remediate.loopguard import HealEvent
 
 
-class Store(Protocol):
-    """Persistent memory shared by CLI runs, workers and the bot."""
+class HealLog(Protocol):
+    """Heal events of resources, shared by CLI runs, workers and the bot."""
 
     def record_heal(self, event: HealEvent) -> None:
         """Remember that a resource was healed (reset to Git) at `event.time`."""

@@ -1,0 +1,221 @@
+"""The values the store keeps and gives back: an app's latest state, audit runs, findings
+with their age, sync operations, pull requests, events and audit-log entries. Frozen
+dataclasses, so the service, the bot and the web read the store without its tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Trigger(StrEnum):
+    """What started an audit."""
+
+    SCHEDULE = "schedule"
+    WATCH = "watch"
+    WEBHOOK = "webhook"
+    POLL = "poll"
+    CLI = "cli"
+    SLACK = "slack"
+    API = "api"
+
+
+class EventType(StrEnum):
+    """Transitions between runs, and outcomes of actions: what notifiers send."""
+
+    DRIFT_DETECTED = "drift-detected"
+    DRIFT_RESOLVED = "drift-resolved"
+    APP_UNKNOWN = "app-unknown"
+    SYNC_SUCCEEDED = "sync-succeeded"
+    SYNC_FAILED = "sync-failed"
+    POLICY_VIOLATION_NEW = "policy-violation-new"
+    AUTO_HEAL_BLOCKED = "auto-heal-blocked"
+
+
+class FindingKind(StrEnum):
+    DRIFT = "drift"  # a field differs (or Git dropped it)
+    UNMANAGED = "unmanaged"  # a field only live, written by a person
+    MISSING = "missing"  # in Git, not live
+    EXTRA = "extra"  # live, tracked, not in Git
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asked for something, through what, and from where (for the audit log)."""
+
+    user: str
+    via: str  # cli, slack, web, api, service
+    source: str = ""
+
+
+SERVICE = Actor(user="gitops-auditor", via="service")
+
+
+@dataclass(frozen=True)
+class AppState:
+    """An app's latest status as the store remembers it."""
+
+    name: str
+    project: str
+    cluster: str
+    namespace: str
+    path: str
+    mode: str
+    sync_status: str
+    health_status: str
+    error: str | None
+    revision: str
+    drift_fingerprint: str
+    drift_since: datetime | None
+    snoozed_until: datetime | None
+    last_run_id: int | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One field (or object) out of line with Git, with its age."""
+
+    app: str
+    fingerprint: str
+    finding: FindingKind
+    group: str
+    kind: str
+    namespace: str
+    name: str
+    path: str
+    desired: Any
+    live: Any
+    manager: str
+    changed_at: str
+    first_seen: datetime
+    last_seen: datetime
+    resolved_at: datetime | None = None
+
+    @property
+    def resource(self) -> str:
+        gk = f"{self.kind}.{self.group}" if self.group else self.kind
+        return f"{gk} {self.namespace}/{self.name}" if self.namespace else f"{gk} {self.name}"
+
+
+@dataclass(frozen=True)
+class StoredViolation:
+    app: str
+    fingerprint: str
+    policy: str
+    severity: str
+    message: str
+    kind: str
+    namespace: str
+    name: str
+    waived: bool
+    first_seen: datetime
+    resolved_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuditRun:
+    id: int
+    app: str
+    cluster: str
+    trigger: str
+    revision: str
+    started_at: datetime
+    finished_at: datetime
+    duration_seconds: float
+    api_requests: int
+    sync_status: str
+    error: str | None
+    drifted: int
+    unmanaged: int
+    job_id: str = ""
+
+
+@dataclass(frozen=True)
+class SyncOp:
+    id: int
+    app: str
+    cluster: str
+    actor: str
+    via: str
+    trigger: str
+    dry_run: bool
+    prune: bool
+    status: str  # running, succeeded, failed, blocked
+    started_at: datetime
+    finished_at: datetime | None
+    blocked_by: str | None
+    error: str | None
+    sync_status: str
+    actions: tuple[Mapping[str, Any], ...]
+    job_id: str = ""
+
+
+@dataclass(frozen=True)
+class StoredPullRequest:
+    id: int
+    app: str
+    fingerprint: str
+    branch: str
+    url: str
+    number: int
+    created: bool
+    error: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    app: str
+    type: EventType
+    fingerprint: str
+    payload: Mapping[str, Any]
+    at: datetime
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to store (its id and time are the store's)."""
+
+    app: str
+    type: EventType
+    fingerprint: str = ""
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One line of the append-only audit log: who did what, from where, with what result."""
+
+    actor: Actor
+    action: str
+    target: str = ""
+    result: str = ""
+    detail: Mapping[str, Any] = field(default_factory=dict)
+    id: int = 0
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """How an audit came to be: its trigger, job, timing and cost (stored with the run)."""
+
+    trigger: Trigger
+    started_at: datetime
+    finished_at: datetime
+    api_requests: int = 0
+    job_id: str = ""
+    mode: str = "report"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What storing one audit did: the run's id and the events it emitted."""
+
+    run_id: int
+    events: tuple[Event, ...]
