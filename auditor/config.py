@@ -115,6 +115,43 @@ class RenderConfig(_Model):
     kubectl_path: str = ""
 
 
+class ApprovalRule(_Model):
+    """Syncs of matching apps need a second person's approval (globs; all must match)."""
+
+    app: str = "*"
+    project: str = "*"
+    cluster: str = "*"
+
+
+class RbacConfig(_Model):
+    """Who may do what, in Argo CD's RBAC CSV (`p, ...` grants, `g, ...` role bindings;
+    subjects like `slack:U123`, `slack-group:S1`, `slack-channel:C1`, `user:alice`,
+    `token:ci`), every subject's default role, and the syncs that need an approver."""
+
+    policy: str = ""
+    policy_default: str = "role:readonly"
+    approvals: tuple[ApprovalRule, ...] = ()
+
+
+class ServiceConfig(_Model):
+    """The background service: what it audits, how often it looks, and its bounds."""
+
+    repo: str = ""  # default: the first of `repos`, else the current directory
+    revision: str = ""  # default: that repo's configured revision
+
+    audit_interval: int = Field(default=180, ge=5)  # seconds between full rounds
+    git_poll_interval: int = Field(default=60, ge=5)  # seconds between `ls-remote` polls
+    watch_debounce: float = Field(default=2.0, ge=0)  # seconds a watched change settles
+    watch_timeout: int = Field(default=300, ge=5)  # seconds one watch request stays open
+    sync_lease: int = Field(default=120, ge=2)  # seconds a crashed worker can hold a sync
+    job_timeout: int = Field(default=900, ge=10)  # seconds before a job is killed
+    retention_cron: str = "17 3 * * *"  # daily clean-up of old runs and events
+
+
+class StoreConfig(_Model):
+    keep_days: int = Field(default=30, ge=1)  # runs, resolved findings, events; not the log
+
+
 class PolicyConfig(_Model):
     """Policies: the engine (embedded regopy, or an OPA server), extra policy directories,
     `data` documents for data-driven policies, and whether the built-in library runs."""
@@ -138,6 +175,9 @@ class Config(_Model):
     render: RenderConfig = Field(default_factory=RenderConfig)
     diff: DiffConfig = Field(default_factory=DiffConfig)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    rbac: RbacConfig = Field(default_factory=RbacConfig)
+    service: ServiceConfig = Field(default_factory=ServiceConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
     cache_dir: str = ""
 
     def cluster(self, name: str) -> ClusterConfig | None:

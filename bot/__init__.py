@@ -1,4 +1,26 @@
-"""Adapters over the pipeline for people: the Flask web app and the Slack bot.
+"""Adapters over the service for people: the Flask web app and the Slack bot.
 
-The engine (`auditor`) never imports this package; workers never import Flask or Slack.
+`create_app(config)` is the one app factory: one blueprint per face (health now; the
+dashboard, the JSON API, Slack and forge webhooks register here too). Views never audit or
+sync inline: they enqueue jobs and answer. The engine never imports this package, and
+workers never import Flask or Slack.
 """
+
+from __future__ import annotations
+
+from flask import Flask
+
+from auditor.config import Config, load_config
+from bot.context import Context
+from bot.health import health
+
+
+def create_app(config: Config | None = None, *, context: Context | None = None) -> Flask:
+    """The web app over the service described by `config` (default: the config file and
+    `GITOPS_AUDITOR_*`); `context` replaces the service, store and queues (tests)."""
+    app = Flask(__name__)
+    app.config.from_prefixed_env("GITOPS_AUDITOR_WEB")
+    resolved = context or Context.from_config(config or load_config())
+    app.extensions["gitops-auditor"] = resolved
+    app.register_blueprint(health)
+    return app

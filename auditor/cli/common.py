@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from auditor.config import load_config
+from auditor.config import ENV_PREFIX, load_config
+from auditor.errors import ConfigError
 from auditor.pipeline import Pipeline
 from auditor.service import Service, Target
 
@@ -65,6 +68,14 @@ def build_service(
     service = Service(pipeline=Pipeline.from_config(config, kubeconfig=kubeconfig, context=context))
     click.get_current_context().call_on_close(service.close)
     return service
+
+
+def config_env(config_path: str | None) -> None:
+    """Make `--config` the config of this process and the processes it starts."""
+    if config_path:
+        if not Path(config_path).is_file():
+            raise ConfigError(f"config file {config_path} not found")
+        os.environ[ENV_PREFIX + "CONFIG"] = str(Path(config_path).resolve())
 
 
 def echo_json(data: Any) -> None:

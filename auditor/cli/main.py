@@ -49,11 +49,18 @@ def _register() -> None:
         apps_cmd,
         audit_cmd,
         check_cmd,
+        db_cmd,
         demo_cmd,
         diff_cmd,
+        jobs_cmd,
         kubesim_cmd,
         render_cmd,
+        scheduler_cmd,
+        serve_cmd,
         sync_cmd,
+        watcher_cmd,
+        web_cmd,
+        worker_cmd,
     )
 
     for module in (
@@ -65,6 +72,13 @@ def _register() -> None:
         demo_cmd,
         kubesim_cmd,
         check_cmd,
+        serve_cmd,
+        web_cmd,
+        worker_cmd,
+        scheduler_cmd,
+        watcher_cmd,
+        jobs_cmd,
+        db_cmd,
     ):
         cli.add_command(module.command)
 

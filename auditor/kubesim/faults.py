@@ -60,6 +60,7 @@ class Faults:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self.hits = 0
+        self.requests = 0  # every request the server answered (tests count API calls)
 
     def add(self, fault: Fault) -> Fault:
         with self._lock:
@@ -73,6 +74,7 @@ class Faults:
     def take(self, method: str, path: str) -> Fault | None:
         """The first fault matching this request, used up by one when it has a count."""
         with self._lock:
+            self.requests += 1
             for fault in self._faults:
                 if not fault.matches(method, path):
                     continue

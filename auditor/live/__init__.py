@@ -8,7 +8,7 @@ from auditor.live.errors import (
     ClusterNotConfigured,
     ClusterUnreachable,
 )
-from auditor.live.snapshot import ClusterReader, ClusterSnapshot, KubeClusterReader
+from auditor.live.snapshot import ClusterReader, ClusterSnapshot, KubeClusterReader, Scope
 
 __all__ = [
     "ClusterError",
@@ -19,4 +19,5 @@ __all__ = [
     "ClusterSnapshot",
     "ClusterUnreachable",
     "KubeClusterReader",
+    "Scope",
 ]

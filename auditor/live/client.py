@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import urllib3
@@ -115,6 +115,45 @@ class KubeClient:
             verb=verb,
             resource=what,
         )
+
+    def stream_lines(
+        self, path: str, *, query: Sequence[tuple[str, str]] = (), timeout: float, what: str = ""
+    ) -> Iterator[bytes]:
+        """The lines of a streamed GET (a watch), as they arrive; errors as `request`."""
+        params = self.api.param_serialize(
+            method="GET",
+            resource_path=path,
+            query_params=list(query),
+            header_params={"Accept": JSON},
+            auth_settings=["BearerToken"],
+        )
+        with self._lock:
+            self.requests += 1
+        what = what or path
+        try:
+            response = self.api.call_api(*params, _request_timeout=(self.timeout, timeout))
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise self._unreachable(_reason(exc), verb="watch", what=what) from exc
+        except k8s.ApiException as exc:
+            raise self._unreachable(str(exc.reason), verb="watch", what=what) from exc
+        raw = response.response
+        if response.status >= 400:
+            data = _decode(raw.read())
+            raise status_error(
+                cluster=self.name, status=response.status, data=data, verb="watch", what=what
+            )
+        pending = b""
+        try:
+            for chunk in raw.stream(4096, decode_content=True):
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                yield from (line for line in lines if line.strip())
+            if pending.strip():
+                yield pending
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise self._unreachable(_reason(exc), verb="watch", what=what) from exc
+        finally:
+            raw.release_conn()
 
 
 def _decode(raw: bytes | None) -> Any:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from auditor.live.client import KubeClient
 from auditor.live.discovery import ApiResource, ResourceIndex, discover
-from auditor.live.errors import ClusterError, ClusterUnreachable
+from auditor.live.errors import ClusterError, ClusterUnreachable, ResourceNotFound
 from auditor.live.openapi import cluster_definitions
 from auditor.model import ResourceKey
 
@@ -90,6 +90,15 @@ class ClusterSnapshot:
         return found is not None and not found.namespaced
 
 
+@dataclass(frozen=True)
+class Scope:
+    """A read of one app's objects only: lists filtered by the tracking label `selector`,
+    plus a GET of each object Git declares (found even when its label was removed)."""
+
+    selector: str
+    objects: tuple[tuple[ResourceKey, str], ...] = ()  # (key, Git's apiVersion)
+
+
 class ClusterReader(Protocol):
     """Port: read the live state an audit round needs from one cluster."""
 
@@ -99,6 +108,7 @@ class ClusterReader(Protocol):
         *,
         wanted: Iterable[tuple[str, str]],
         versions: Iterable[tuple[str, str, str]] = (),
+        scope: Scope | None = None,
     ) -> ClusterSnapshot: ...
 
 
@@ -129,9 +139,11 @@ class KubeClusterReader:
         *,
         wanted: Iterable[tuple[str, str]],
         versions: Iterable[tuple[str, str, str]] = (),
+        scope: Scope | None = None,
     ) -> ClusterSnapshot:
         """List every type once; `versions` (group, version, kind) that Git declares at a
-        version other than the preferred one are listed again at that version."""
+        version other than the preferred one are listed again at that version. With a
+        `scope`, lists carry its label selector and each object Git declares is read."""
         snapshot = ClusterSnapshot(cluster=cluster)
         try:
             client = self.client_for(cluster)
@@ -145,12 +157,17 @@ class KubeClusterReader:
             types = [
                 r for r in snapshot.index.listable(excluded=()) if self._should_list(r, wanted_set)
             ]
+            selector = scope.selector if scope else ""
             for resource in types:
-                self._list_into(snapshot, client, resource)
+                self._list_into(snapshot, client, resource, selector=selector)
             for group, version, kind in sorted(set(versions)):
                 preferred = snapshot.index.find(group, kind)
                 if preferred is not None and version and version != preferred.version:
-                    self._list_into(snapshot, client, replace(preferred, version=version))
+                    self._list_into(
+                        snapshot, client, replace(preferred, version=version), selector=selector
+                    )
+            for key, api_version in scope.objects if scope else ():
+                self._get_into(snapshot, client, key, api_version)
             compared = [r.api_version for r in types if (r.group, r.kind) in wanted_set]
             with self._lock:
                 documents = self._openapi.setdefault(cluster, {})
@@ -179,12 +196,50 @@ class KubeClusterReader:
             self._discovery[cluster] = (now, index)
         return index
 
-    def _list_into(self, snapshot: ClusterSnapshot, client: KubeClient, res: ApiResource) -> None:
+    def _get_into(
+        self, snapshot: ClusterSnapshot, client: KubeClient, key: ResourceKey, api_version: str
+    ) -> None:
+        """Read one object Git declares (a scoped read); absent is simply not there."""
+        assert snapshot.index is not None
+        res = snapshot.index.find(key.group, key.kind)
+        if res is None or (key.group, key.kind) in snapshot.failed:
+            return
+        version = api_version.rpartition("/")[2] or res.version
+        at = replace(res, version=version)
+        target = (
+            snapshot.objects
+            if version == res.version
+            else snapshot.versioned.setdefault((key.group, version, key.kind), {})
+        )
+        if not res.namespaced:
+            key = replace(key, namespace="")
+        if key in target:
+            return
+        try:
+            obj = client.get_json(
+                f"{at.path(key.namespace)}/{key.name}", verb="get", what=f"{at} {key.name}"
+            )
+        except ResourceNotFound:
+            return
+        except ClusterUnreachable:
+            raise
+        except ClusterError as exc:
+            snapshot.failed[(key.group, key.kind)] = exc.message
+            return
+        obj.setdefault("apiVersion", at.api_version)
+        obj.setdefault("kind", key.kind)
+        target[ResourceKey.of(obj)] = obj
+
+    def _list_into(
+        self, snapshot: ClusterSnapshot, client: KubeClient, res: ApiResource, *, selector: str = ""
+    ) -> None:
         token = ""
         items: list[Mapping[str, Any]] = []
         try:
             while True:
                 query = [("limit", str(self.page_size))]
+                if selector:
+                    query.append(("labelSelector", selector))
                 if token:
                     query.append(("continue", token))
                 page = client.get_json(res.path(), query=query, verb="list", what=str(res))

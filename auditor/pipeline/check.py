@@ -157,6 +157,12 @@ def _context(obj: Resource) -> dict[str, Any]:
     return {"name": obj.key.name, "project": str(spec.get("project") or obj.key.name)}
 
 
+def affected_apps(pipeline: Pipeline, *, repo: str, base: str, head: str) -> list[str]:
+    """The apps whose desired state `base..head` changes (what `check` would look at):
+    the Git poll audits just these."""
+    return [app.name for app, _, _ in _changed(pipeline, repo=repo, base=base, head=head).checked]
+
+
 def _everything(pipeline: Pipeline, *, repo: str | None) -> _Found:
     checkout = pipeline.checkout(repo or ".", None)
     discovery = pipeline.discover(checkout)

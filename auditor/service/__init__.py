@@ -3,6 +3,6 @@ values over one Pipeline and one Store per process. The CLI, the RQ jobs and the
 it; nothing below it knows about them.
 """
 
-from auditor.service.service import AuditRun, Service, Target, Workspace
+from auditor.service.service import AuditResult, Service, Target, Workspace
 
-__all__ = ["AuditRun", "Service", "Target", "Workspace"]
+__all__ = ["AuditResult", "Service", "Target", "Workspace"]

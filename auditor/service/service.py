@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import cached_property
 from typing import TypedDict
 
 from auditor.config import Config
@@ -29,6 +31,8 @@ from auditor.pipeline.check import check
 from auditor.pipeline.remediation import remediate
 from auditor.pipeline.sync import SyncRequest, adopt, sync
 from auditor.report.policy.model import CheckReport
+from auditor.service.notify import Notifier, deliver
+from auditor.service.rbac import Policy
 from auditor.sources import Checkout
 from auditor.store import Store, open_store
 
@@ -56,7 +60,7 @@ class Workspace:
 
 
 @dataclass(frozen=True)
-class AuditRun:
+class AuditResult:
     """An audit and the workspace it ran on (discovery problems are reported with it)."""
 
     workspace: Workspace
@@ -79,10 +83,36 @@ class Service:
             lambda: open_store(cache_dir=default_cache_dir(pipeline.config))
         )
         self._lock = threading.Lock()
+        self.notifiers: list[Notifier] = []
 
     @property
     def config(self) -> Config:
         return self.pipeline.config
+
+    @property
+    def target(self) -> Target:
+        """The repo and revision the background service audits (`service.repo` and
+        `service.revision`, else the first configured repo at its revision, else `.`)."""
+        cfg = self.config.service
+        first = self.config.repos[0] if self.config.repos else None
+        repo = cfg.repo or (first.url if first else ".")
+        revision = cfg.revision or (first.revision if first and first.url == repo else None)
+        return Target(repo=repo, revision=revision or None)
+
+    @cached_property
+    def rbac(self) -> Policy:
+        """The RBAC policy of the config (Argo CD's CSV format)."""
+        cfg = self.config.rbac
+        return Policy.parse(cfg.policy, default_role=cfg.policy_default)
+
+    def needs_approval(self, app: App) -> bool:
+        """Whether syncs of `app` need a second person (`rbac.approvals`)."""
+        return any(
+            fnmatchcase(app.name, rule.app)
+            and fnmatchcase(app.project, rule.project)
+            and fnmatchcase(app.cluster, rule.cluster)
+            for rule in self.config.rbac.approvals
+        )
 
     @property
     def store(self) -> Store:
@@ -91,6 +121,11 @@ class Service:
             if self._store is None:
                 self._store = self._store_factory()
             return self._store
+
+    def deliver(self) -> int:
+        """Send new events to the configured notifiers; returns how many were sent.
+        With no notifier configured there is nothing to send."""
+        return deliver(self)
 
     def close(self) -> None:
         """Stop the policy workers; the service can be dropped afterwards."""
@@ -117,14 +152,14 @@ class Service:
         revision: str | None = None,
         apps: Sequence[str] = (),
         progress: Progress | None = None,
-    ) -> AuditRun:
+    ) -> AuditResult:
         """Every app (or the named ones) compared with its cluster."""
         space = self.workspace(repo=repo, revision=revision)
         chosen = [space.app(n) for n in apps] or list(space.discovery.apps)
         report = audit(self.pipeline, space.checkout, chosen, progress=progress)
-        return AuditRun(workspace=space, report=report)
+        return AuditResult(workspace=space, report=report)
 
-    def remediate(self, run: AuditRun, *, heal: bool, pr: bool) -> Remediation:
+    def remediate(self, run: AuditResult, *, heal: bool, pr: bool) -> Remediation:
         """After an audit: heal the drifted apps in `heal` mode (remembered in the store
         for the loop guard), open adopt PRs for those in `pr` mode."""
         if not heal and not pr:

@@ -61,6 +61,10 @@ class Sources:
         sha = mirror.resolve(revision or "HEAD", refresh=refresh)
         return Checkout(repo_url=mirror.url, root=mirror.export(sha), revision=sha, head=sha)
 
+    def remote_head(self, url: str, revision: str | None = None) -> str:
+        """What `revision` of `url` points at now, asked of the remote without fetching."""
+        return self.mirror(url).remote_sha(revision or "HEAD")
+
     def changed_files(self, url: str, *, base: str, head: str) -> list[str]:
         mirror = self.mirror(url)
         return mirror.changed_files(mirror.resolve(base), mirror.resolve(head))

@@ -228,6 +228,27 @@ class GitMirror:
                 pass
         raise UnknownRevision(f"revision {revision!r} not found in {self.url}")
 
+    def remote_sha(self, revision: str) -> str:
+        """The SHA `revision` (a branch, tag or HEAD) has on the remote now, by one
+        `ls-remote` (no fetch): the cheap poll. A full SHA is its own answer."""
+        if SHA_RE.fullmatch(revision) and len(revision) == 40:
+            return revision
+        with _locked(self._lock):
+            if not (self.dir / "HEAD").exists():
+                self.dir.mkdir(parents=True, exist_ok=True)
+                git.Repo.init(str(self.dir), bare=True)
+                self._run("remote", "add", "origin", self.url)
+        refs = ["HEAD"] if revision in ("", "HEAD") else _candidates(revision)[:2]
+        out = self._run("ls-remote", "origin", *refs, revision=revision)
+        found = {}
+        for line in out.splitlines():
+            sha, _, ref = line.partition("\t")
+            found[ref] = sha
+        for ref in refs:
+            if ref in found:
+                return found[ref]
+        raise UnknownRevision(f"revision {revision!r} not found in {self.url}")
+
     def export(self, sha: str) -> Path:
         """A directory with the tree of `sha`; made once, then shared read-only."""
         target = self.exports / sha

@@ -47,9 +47,14 @@ class FindingKind(StrEnum):
 class Actor:
     """Who asked for something, through what, and from where (for the audit log)."""
 
-    user: str
+    user: str  # an RBAC subject for the bot and web: `slack:U123`, `user:alice`, `token:ci`
     via: str  # cli, slack, web, api, service
     source: str = ""
+    groups: tuple[str, ...] = ()  # further subjects: `slack-group:S1`, `slack-channel:C1`
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        return (self.user, *self.groups)
 
 
 SERVICE = Actor(user="gitops-auditor", via="service")

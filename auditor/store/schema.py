@@ -193,6 +193,13 @@ heal_events = Table(
     Column("manager", String(NAME), nullable=False, default=""),
 )
 
+cursors = Table(  # how far each notifier has delivered the events
+    "cursors",
+    metadata,
+    Column("name", String(NAME), primary_key=True),
+    Column("event_id", Integer, nullable=False, default=0),
+)
+
 repo_heads = Table(
     "repo_heads",
     metadata,

@@ -58,6 +58,9 @@ def database_url(*, cache_dir: Path, env: Mapping[str, str] | None = None) -> st
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, open transactions, so migrations (DDL) are
+    # transactional too: a failed upgrade leaves the database as it was.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
@@ -75,6 +78,7 @@ class SqlStore:
         self.engine: Engine = create_engine(url, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         self._ready = False
         self._lock = threading.Lock()
 
@@ -327,6 +331,24 @@ class SqlStore:
             )
             for row in found
         ]
+
+    # ---- delivery cursors ------------------------------------------------------------
+    def cursor(self, name: str) -> int:
+        """The id of the last event the notifier `name` acknowledged (0: none)."""
+        table = schema.cursors
+        query = select(table.c.event_id).where(table.c.name == name)
+        return int(self._read(lambda conn: conn.execute(query).scalar()) or 0)
+
+    def set_cursor(self, name: str, event_id: int) -> None:
+        table = schema.cursors
+
+        def work(conn: Connection) -> None:
+            if conn.execute(select(table.c.name).where(table.c.name == name)).first() is None:
+                conn.execute(insert(table).values(name=name, event_id=event_id))
+            else:
+                conn.execute(update(table).where(table.c.name == name).values(event_id=event_id))
+
+        self._write(work)
 
     # ---- Git heads (the poll) --------------------------------------------------------
     def head(self, *, repo: str, ref: str) -> str | None:

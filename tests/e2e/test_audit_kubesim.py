@@ -8,8 +8,8 @@ from auditor.demo.drift import make_drift
 from auditor.demo.tour import DemoWorld
 from auditor.kubesim.faults import Fault
 from auditor.model import AppReport, AuditReport, ResourceStatus, SyncStatus
+from auditor.pipeline.audit import app_scope, compare_app, wanted_types
 from auditor.pipeline.audit import audit as audit_flow
-from auditor.pipeline.audit import compare_app
 from auditor.pipeline.sync import sync as sync_flow
 
 pytestmark = pytest.mark.slow  # each test starts simulated clusters and syncs the repo
@@ -355,3 +355,37 @@ def test_objects_git_declares_at_another_version_are_read_and_written_at_it(
     assert result.done, result
     assert sim.faults.hits >= 3  # the sync's LIST at v1, and its apply PATCH to the v1 path
     assert app(audit(world, "gates"), "gates").sync == SyncStatus.SYNCED
+
+
+def test_a_scoped_audit_of_one_app_reads_only_its_objects_and_agrees(world: DemoWorld) -> None:
+    make_drift(world.kubectl)
+    # An object whose tracking label was removed is still read: Git declares it.
+    world.kubectl("label", "configmap", "my-api-config", "-n", "staging",
+                  "app.kubernetes.io/instance-", context="in-cluster")  # fmt: skip
+    names = ["my-api-dev", "my-api-staging", "another-service-dev", "billing"]
+    apps = [a for a in world.discovery.apps if a.name in names]
+    full = audit_flow(world.pipeline, world.checkout, apps)
+    for one in apps:
+        scoped = audit_flow(world.pipeline, world.checkout, [one], scoped=True)
+        assert app(scoped, one.name).resources == app(full, one.name).resources, one.name
+        assert app(scoped, one.name).sync == app(full, one.name).sync
+    dev = [a for a in apps if a.name == "my-api-dev"]
+    extra = app(audit_flow(world.pipeline, world.checkout, dev, scoped=True), "my-api-dev")
+    assert {(d.key.name, d.status) for d in extra.resources} >= {
+        ("debug-dump", ResourceStatus.EXTRA),
+        ("my-api", ResourceStatus.MISSING),
+    }
+    # Only the app's objects come back: tracked by it, or declared by it in Git.
+    target = dev[0]
+    rendered = world.pipeline.render(target, world.checkout)
+    kinds, versions = wanted_types(rendered.resources)
+    scope = app_scope([target], {target.name: rendered}, world.pipeline)
+    snapshot = world.pipeline.reader.read(
+        "in-cluster", wanted=kinds, versions=versions, scope=scope
+    )
+    declared = {r.key for r in rendered.resources}
+    label = world.pipeline.config.tracking.instance_label_key
+    for key, obj in snapshot.objects.items():
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        assert labels.get(label) == target.name or key in declared, key
+    assert snapshot.objects and not snapshot.failed

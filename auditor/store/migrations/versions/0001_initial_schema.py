@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 12:53:23.467154
+Create Date: 2026-12-02 13:05:48.867724
 """
 
 from __future__ import annotations
@@ -76,6 +76,12 @@ def upgrade() -> None:
         batch_op.create_index("ix_audit_runs_finished", ["finished_at"], unique=False)
 
     op.create_table(
+        "cursors",
+        sa.Column("name", sa.String(length=253), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+    op.create_table(
         "events",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("app", sa.String(length=253), nullable=False),
@@ -114,19 +120,22 @@ def upgrade() -> None:
         batch_op.create_index("ix_findings_app_open", ["app", "resolved_at"], unique=False)
         batch_op.create_index("ix_findings_fingerprint", ["fingerprint"], unique=False)
 
-    op.create_table(
-        "heal_events",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("app", sa.String(length=253), nullable=False),
-        sa.Column("cluster", sa.String(length=253), nullable=False),
-        sa.Column("resource", sa.String(length=1024), nullable=False),
-        sa.Column("time", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("fields", sa.Text(), nullable=False),
-        sa.Column("manager", sa.String(length=253), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("heal_events", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_heal_events_app"), ["app"], unique=False)
+    # Stores made before the migrations already hold the loop guard's heal events (the
+    # same table, created directly): keep them.
+    if not sa.inspect(op.get_bind()).has_table("heal_events"):
+        op.create_table(
+            "heal_events",
+            sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+            sa.Column("app", sa.String(length=253), nullable=False),
+            sa.Column("cluster", sa.String(length=253), nullable=False),
+            sa.Column("resource", sa.String(length=1024), nullable=False),
+            sa.Column("time", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("fields", sa.Text(), nullable=False),
+            sa.Column("manager", sa.String(length=253), nullable=False),
+            sa.PrimaryKeyConstraint("id"),
+        )
+        with op.batch_alter_table("heal_events", schema=None) as batch_op:
+            batch_op.create_index(batch_op.f("ix_heal_events_app"), ["app"], unique=False)
 
     op.create_table(
         "pull_requests",
@@ -224,6 +233,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_events_app")
 
     op.drop_table("events")
+    op.drop_table("cursors")
     with op.batch_alter_table("audit_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_runs_finished")
         batch_op.drop_index("ix_audit_runs_app_id")

@@ -1,0 +1,25 @@
+"""`gitops-auditor worker [--queues audits,syncs,notifications] [--burst]`: an RQ worker."""
+
+from __future__ import annotations
+
+import click
+
+from auditor.cli.common import config_env
+from auditor.jobs.connection import DEFAULT_URL, redis_url
+from auditor.jobs.queues import QUEUES
+
+
+@click.command("worker")
+@click.option("--queues", default=",".join(QUEUES), show_default=True, help="Queues to work.")
+@click.option("--burst", is_flag=True, help="Work until the queues are empty, then stop.")
+@click.option("--config", "config_path", help="Config file (gitops-auditor.yaml).")
+def command(queues: str, burst: bool, config_path: str | None) -> None:
+    """Run jobs: audits, rounds, syncs, adopt PRs, notifications (REDIS_URL)."""
+    from auditor.jobs.worker import run_worker
+
+    config_env(config_path)
+    names = [q.strip() for q in queues.split(",") if q.strip()]
+    unknown = sorted(set(names) - set(QUEUES))
+    if unknown:
+        raise click.BadParameter(f"unknown queue(s) {', '.join(unknown)}", param_hint="--queues")
+    run_worker(url=redis_url() or DEFAULT_URL, queues=names, burst=burst)

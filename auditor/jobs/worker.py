@@ -1,0 +1,86 @@
+"""`gitops-auditor worker`: RQ workers on the service's queues. Any number, on any number of
+machines, sharing one Redis and one database. Jobs run in the worker process (RQ's
+`SimpleWorker`): the service it builds once (policies compiled, caches warm) serves every
+job, and a job past its timeout is still stopped (RQ's SIGALRM death penalty) and failed.
+SIGTERM finishes the current job, then stops. A lost Redis connection is waited out and
+the worker starts again by itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, SimpleWorker
+
+from auditor.jobs import runtime
+from auditor.jobs.connection import connect
+from auditor.jobs.queues import SYNCS, Jobs
+
+log = logging.getLogger(__name__)
+
+
+class AuditorWorker(SimpleWorker):
+    """An RQ worker whose jobs share the process's service."""
+
+
+def run_worker(
+    *, url: str, queues: Sequence[str], burst: bool = False, maintenance_interval: int = 30
+) -> int:
+    """Work the queues until stopped (or, with `burst`, until they are empty); returns the
+    number of worker lifetimes it went through (a Redis outage ends one)."""
+    redis = connect(url)  # an unreachable Redis at start is one clear error
+    service = runtime.service()
+    runtime.install(jobs=Jobs(redis, config=service.config.service))
+    stopping = threading.Event()
+    lives = 0
+    while True:
+        lives += 1
+        worker = AuditorWorker(
+            [Queue(name, connection=redis) for name in queues],
+            connection=redis,
+            maintenance_interval=maintenance_interval,
+        )
+        if SYNCS in queues:
+            _recover(redis)
+        worker.work(burst=burst, logging_level="WARNING")
+        if burst or worker._stop_requested:
+            return lives
+        # The work loop ended without a stop request: Redis went away. Wait for it.
+        _wait_for(redis, stopping)
+        if stopping.is_set():
+            return lives
+
+
+def _recover(redis: Redis) -> None:
+    from auditor.jobs.tasks import recover_syncs
+
+    try:
+        recover_syncs()
+    except RedisError as exc:
+        log.warning("worker: could not check for abandoned syncs: %s", exc)
+
+
+def _wait_for(redis: Redis, stopping: threading.Event) -> None:
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    previous = signal.signal(signal.SIGTERM, stop), signal.signal(signal.SIGINT, stop)
+    delay = 0.5
+    try:
+        while not stopping.is_set():
+            try:
+                redis.ping()
+                return
+            except RedisError:
+                log.warning("worker: Redis is unreachable; retrying in %.1fs", delay)
+                stopping.wait(delay)
+                delay = min(delay * 2, 10.0)
+    finally:
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])

@@ -1,0 +1,59 @@
+"""The queues on a real Redis: deterministic job ids, one pending job per id however often
+it is asked for, a new one once the pending one has started."""
+
+from __future__ import annotations
+
+from redis import Redis
+from rq import Queue
+
+from auditor.config import ServiceConfig
+from auditor.jobs.embedded import EmbeddedRedis
+from auditor.jobs.queues import AUDITS, Jobs, job_id
+
+
+def jobs_on(redis: EmbeddedRedis) -> Jobs:
+    return Jobs(Redis.from_url(redis.url), config=ServiceConfig())
+
+
+def test_job_ids_are_readable_and_safe() -> None:
+    assert job_id("audit", "my-api-production", "head") == "audit-my-api-production-head"
+    odd = job_id("audit", "web", "release/1.2")
+    assert odd.startswith("audit-web-release_1_2_") and all(c.isalnum() or c in "-_" for c in odd)
+    assert job_id("audit", "web", "release/1.2") == odd  # deterministic
+    assert job_id("audit", "web", "release/1_2") != odd
+
+
+def test_a_hundred_requests_leave_one_pending_job(redis: EmbeddedRedis) -> None:
+    jobs = jobs_on(redis)
+    results = [jobs.audit_app("web", trigger="watch") for _ in range(100)]
+    assert sum(r.new for r in results) == 1
+    assert {r.id for r in results} == {"audit-web-head"}
+    queue = Queue(AUDITS, connection=jobs.redis)
+    assert queue.job_ids == ["audit-web-head"]
+    # Another app, another revision: their own jobs.
+    assert jobs.audit_app("api", trigger="watch").new
+    assert jobs.audit_app("web", revision="v2", trigger="watch").new
+    assert len(queue.job_ids) == 3
+
+
+def test_a_started_job_lets_the_next_request_in(redis: EmbeddedRedis) -> None:
+    jobs = jobs_on(redis)
+    first = jobs.audit_app("web", trigger="watch")
+    queue = Queue(AUDITS, connection=jobs.redis)
+    job = queue.fetch_job(first.id)
+    assert job is not None
+    # The worker takes it and the job releases its pending key as it starts.
+    queue.remove(job)
+    job.set_status("started")
+    jobs.release(job.kwargs["pending"])
+    second = jobs.audit_app("web", trigger="watch")
+    assert second.new and second.id == "audit-web-head-1"  # the running one keeps its id
+    assert not jobs.audit_app("web", trigger="watch").new
+
+
+def test_one_pending_round_per_cluster(redis: EmbeddedRedis) -> None:
+    jobs = jobs_on(redis)
+    assert jobs.round("production", trigger="schedule").new
+    assert not jobs.round("production", trigger="schedule").new
+    assert jobs.round("in-cluster", trigger="schedule").new
+    assert jobs.depth()[AUDITS] == 2
