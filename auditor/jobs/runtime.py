@@ -13,7 +13,7 @@ from auditor.jobs.queues import Jobs
 from auditor.pipeline import Pipeline
 from auditor.service import Service
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _built: dict[str, object] = {}
 
 

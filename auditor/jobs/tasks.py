@@ -245,11 +245,12 @@ def on_job_failure(job: Any, connection: Any, type: Any, value: Any, traceback: 
     """RQ's failure callback: a failed or timed-out job goes to the audit log."""
     try:
         service = runtime.service()
+        kwargs = job.kwargs or {}
         service.store.log(
             LogEntry(
                 actor=SERVICE,
                 action="job-failed",
-                target=str((job.kwargs or {}).get("app") or job.id),
+                target=str(kwargs.get("app") or kwargs.get("cluster") or job.id),
                 result=getattr(type, "__name__", "error"),
                 detail={"job": job.id, "error": str(value)[:500]},
             ),

@@ -92,8 +92,10 @@ class ClusterSnapshot:
 
 @dataclass(frozen=True)
 class Scope:
-    """A read of one app's objects only: lists filtered by the tracking label `selector`,
-    plus a GET of each object Git declares (found even when its label was removed)."""
+    """A read of a few apps' objects only: the types their Git declares, listed with the
+    tracking label `selector`, plus a GET of each object Git declares (found even when
+    its label was removed). Types no declared object has are not read: what an audit
+    made from such a snapshot says about them is left to the full rounds."""
 
     selector: str
     objects: tuple[tuple[ResourceKey, str], ...] = ()  # (key, Git's apiVersion)
@@ -155,7 +157,9 @@ class KubeClusterReader:
             snapshot.index = self._index(cluster, client)
             wanted_set = set(wanted)
             types = [
-                r for r in snapshot.index.listable(excluded=()) if self._should_list(r, wanted_set)
+                r
+                for r in snapshot.index.listable(excluded=())
+                if ((r.group, r.kind) in wanted_set if scope else self._should_list(r, wanted_set))
             ]
             selector = scope.selector if scope else ""
             for resource in types:

@@ -77,6 +77,9 @@ def audit_and_record(
             api_requests=report.stats.requests.get(app.cluster, 0),
             job_id=job_id,
             mode=str(app.mode),
+            read_types=frozenset((d.key.group, d.key.kind) for d in result.resources)
+            if scoped
+            else None,
         )
         recorded = service.store.record_audit(result, context=context)
         out.append(AuditedApp(report=result, recorded=recorded, follow_up=follow_up(app, result)))

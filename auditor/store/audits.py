@@ -7,6 +7,7 @@ changes nothing but its status and error: findings stay as they were.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import Connection, insert, select, update
 from auditor.model import AppReport, SyncStatus
 from auditor.store import schema
 from auditor.store.findings import (
+    DRIFT_KINDS,
     FindingRow,
     ViolationRow,
     finding_rows,
@@ -38,12 +40,26 @@ def record_audit(
     previous = app_state(row._mapping) if row is not None else None
     rows = finding_rows(report)
     run_id = _insert_run(conn, report, context=context, rows=rows)
-    compared = report.sync != SyncStatus.UNKNOWN
+    sync = report.sync
     new_violations: list[ViolationRow] = []
-    if compared:
-        _reconcile_findings(conn, report.name, rows, now=now, run_id=run_id)
-        new_violations = _reconcile_violations(conn, report.name, violation_rows(report), now=now)
-        drift_fp = app_drift_fingerprint(report, rows)
+    if sync != SyncStatus.UNKNOWN:
+        kept = _reconcile_findings(
+            conn, report.name, rows, now=now, run_id=run_id, read=context.read_types
+        )
+        if sync == SyncStatus.SYNCED and any(kind in DRIFT_KINDS for _, kind in kept):
+            sync = SyncStatus.OUT_OF_SYNC  # drift in types this scoped audit did not read
+            conn.execute(
+                update(schema.audit_runs)
+                .where(schema.audit_runs.c.id == run_id)
+                .values(sync_status=str(sync))
+            )
+        opened = _reconcile_violations(conn, report.name, violation_rows(report), now=now)
+        # An app's first audit is its baseline: what it already violates is stored, and
+        # only violations that appear later are news.
+        new_violations = opened if previous is not None else []
+        findings = [(r.fingerprint, r.finding) for r in rows] + kept
+        drift_fp = app_drift_fingerprint(report.name, sync, findings)
+        report = replace(report, sync=sync)
     else:
         drift_fp = previous.drift_fingerprint if previous else ""
     if not drift_fp:
@@ -104,17 +120,29 @@ def _insert_run(
 
 
 def _reconcile_findings(
-    conn: Connection, app: str, rows: Sequence[FindingRow], *, now: datetime, run_id: int
-) -> None:
+    conn: Connection,
+    app: str,
+    rows: Sequence[FindingRow],
+    *,
+    now: datetime,
+    run_id: int,
+    read: frozenset[tuple[str, str]] | None,
+) -> list[tuple[str, FindingKind]]:
+    """Open, refresh and resolve the app's findings; returns the open ones of types this
+    audit did not read (kept as they were)."""
     table = schema.findings
-    open_rows = {
-        r.fingerprint: r.id
-        for r in conn.execute(
-            select(table.c.id, table.c.fingerprint)
-            .where(table.c.app == app)
-            .where(table.c.resolved_at.is_(None))
-        )
-    }
+    query = (
+        select(table.c.id, table.c.fingerprint, table.c.group, table.c.kind, table.c.finding)
+        .where(table.c.app == app)
+        .where(table.c.resolved_at.is_(None))
+    )
+    open_rows: dict[str, int] = {}
+    kept: list[tuple[str, FindingKind]] = []
+    for r in conn.execute(query):
+        if read is None or (r.group, r.kind) in read:
+            open_rows[r.fingerprint] = r.id
+        else:
+            kept.append((r.fingerprint, FindingKind(r.finding)))
     current = {row.fingerprint: row for row in rows}
     for fp, row in current.items():
         values = {
@@ -146,6 +174,7 @@ def _reconcile_findings(
     gone = [fid for fp, fid in open_rows.items() if fp not in current]
     if gone:
         conn.execute(update(table).where(table.c.id.in_(gone)).values(resolved_at=now))
+    return kept
 
 
 def _reconcile_violations(

@@ -216,6 +216,9 @@ class RunContext:
     api_requests: int = 0
     job_id: str = ""
     mode: str = "report"
+    # The (group, kind)s a scoped audit read; None: everything. Findings of other types
+    # are neither refreshed nor resolved by it, and still count for the app's status.
+    read_types: frozenset[tuple[str, str]] | None = None
 
 
 @dataclass(frozen=True)

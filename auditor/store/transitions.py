@@ -12,21 +12,23 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from auditor.model import AppReport, SyncStatus
-from auditor.store.findings import DRIFT_KINDS, FindingRow, ViolationRow, digest, drift_fingerprint
+from auditor.store.findings import DRIFT_KINDS, ViolationRow, digest, drift_fingerprint
 from auditor.store.records import AppState, EventType, FindingKind, NewEvent
 
 VIOLATION_SEVERITIES = frozenset({"deny", "warn", "error"})
 
 
-def app_drift_fingerprint(report: AppReport, rows: Sequence[FindingRow]) -> str:
+def app_drift_fingerprint(
+    app: str, sync: SyncStatus, findings: Sequence[tuple[str, FindingKind]]
+) -> str:
     """The fingerprint of what makes the app OutOfSync (empty when it is Synced): its drift,
     Missing and Extra objects, or its unmanaged changes for a strict app."""
-    if report.sync != SyncStatus.OUT_OF_SYNC:
+    if sync != SyncStatus.OUT_OF_SYNC:
         return ""
-    drift = {r.fingerprint for r in rows if r.finding in DRIFT_KINDS}
+    drift = {fp for fp, kind in findings if kind in DRIFT_KINDS}
     if not drift:
-        drift = {r.fingerprint for r in rows if r.finding == FindingKind.UNMANAGED}
-    return drift_fingerprint(drift) or digest(report.name, "out-of-sync")
+        drift = {fp for fp, kind in findings if kind == FindingKind.UNMANAGED}
+    return drift_fingerprint(drift) or digest(app, "out-of-sync")
 
 
 def transitions(

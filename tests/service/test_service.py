@@ -11,7 +11,7 @@ import pytest
 
 from auditor.config import Config
 from auditor.errors import AppNotFound
-from auditor.live import ClusterSnapshot
+from auditor.live import ClusterSnapshot, Scope
 from auditor.model import ResourceStatus, SyncStatus
 from auditor.pipeline import Pipeline
 from auditor.service import Service
@@ -30,6 +30,7 @@ class UnreachableReader:
         *,
         wanted: Iterable[tuple[str, str]],
         versions: Iterable[tuple[str, str, str]] = (),
+        scope: Scope | None = None,
     ) -> ClusterSnapshot:
         self.asked.append(cluster)
         return ClusterSnapshot(cluster=cluster, error=f"cluster {cluster} is unreachable: refused")

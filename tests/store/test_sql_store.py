@@ -139,16 +139,36 @@ def test_unknown_never_resolves_drift_and_fires_once(store: SqlStore) -> None:
     assert back.events == ()  # the same drift as before the outage: nothing new
 
 
+def test_a_scoped_audit_speaks_only_of_the_types_it_read(store: SqlStore) -> None:
+    store.record_audit(report(extra=True), context=at(0))  # an Extra ConfigMap
+    deployment_only = frozenset({("apps", "Deployment")})
+    scoped = replace(at(1), read_types=deployment_only)
+    clean = report(SyncStatus.SYNCED, changes=())
+    result = store.record_audit(clean, context=scoped)
+    [kept] = store.findings(app="web")
+    assert kept.finding == FindingKind.EXTRA and kept.kind == "ConfigMap"  # not read: kept
+    state = store.app("web")
+    assert state is not None and state.sync_status == "OutOfSync"  # still drifted
+    assert not any(e.type == EventType.DRIFT_RESOLVED for e in result.events)
+    assert store.runs(app="web", limit=1)[0].sync_status == "OutOfSync"
+    # A full audit reads every type and resolves it.
+    full = store.record_audit(clean, context=at(2))
+    assert [e.type for e in full.events] == [EventType.DRIFT_RESOLVED]
+    assert store.findings(app="web") == []
+
+
 def test_new_policy_violations_are_an_event(store: SqlStore) -> None:
     deny = Violation(policy="images/no-latest", severity="deny", message="latest", resource=KEY)
     waived = Violation(policy="x/y", severity="warn", message="w", resource=KEY, waived=True)
-    first = store.record_audit(report(violations=(deny, waived)), context=at(0))
+    baseline = store.record_audit(report(violations=(waived,)), context=at(0))
+    assert not any(e.type == EventType.POLICY_VIOLATION_NEW for e in baseline.events)
+    first = store.record_audit(report(violations=(deny, waived)), context=at(1))
     [new] = [e for e in first.events if e.type == EventType.POLICY_VIOLATION_NEW]
     assert [v["policy"] for v in new.payload["violations"]] == ["images/no-latest"]
-    again = store.record_audit(report(violations=(deny, waived)), context=at(1))
+    again = store.record_audit(report(violations=(deny, waived)), context=at(2))
     assert not any(e.type == EventType.POLICY_VIOLATION_NEW for e in again.events)
     assert {v.policy for v in store.violations(app="web")} == {"images/no-latest", "x/y"}
-    store.record_audit(report(violations=()), context=at(2))
+    store.record_audit(report(violations=()), context=at(3))
     assert store.violations(app="web") == []
 
 
