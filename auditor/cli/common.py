@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -71,7 +72,11 @@ def build_service(
 
 
 def config_env(config_path: str | None) -> None:
-    """Make `--config` the config of this process and the processes it starts."""
+    """Make `--config` the config of this process and the processes it starts; the
+    service's processes log what they do (INFO), not only warnings."""
+    auditor_log = logging.getLogger("auditor")
+    if auditor_log.getEffectiveLevel() > logging.INFO:
+        auditor_log.setLevel(logging.INFO)
     if config_path:
         if not Path(config_path).is_file():
             raise ConfigError(f"config file {config_path} not found")

@@ -306,5 +306,9 @@ def _drop_job(job_id: str) -> int:
         return 1
     job = Job.fetch(job_id, connection=jobs.redis)
     attempt = int((job.kwargs or {}).get("attempt") or 1)
-    StartedJobRegistry(job.origin, connection=jobs.redis).remove(job, delete_job=True)
+    registry = StartedJobRegistry(job.origin, connection=jobs.redis)
+    for found, execution in registry.get_job_and_execution_ids(cleanup=False):
+        if found == job_id:
+            jobs.redis.zrem(registry.key, f"{found}:{execution}")
+    job.delete()
     return attempt

@@ -106,6 +106,8 @@ class Watcher:
         self.stop = threading.Event()
         self.on_enqueue = on_enqueue
         self._threads: dict[tuple[str, str, str], threading.Thread] = {}
+        self._synced: set[tuple[str, str, str]] = set()
+        self.ready = threading.Event()  # every watch has listed and is watching
         self.enqueued = 0
 
     def run(self) -> None:
@@ -173,6 +175,9 @@ class Watcher:
                     client, res, timeout_seconds=timeout, stopped=self.stop.is_set
                 ):
                     backoff = 1.0
+                    if change.type == "SYNCED":
+                        self._mark_synced((cluster, res.group, res.kind))
+                        continue
                     if change.type in ("LISTED", "BOOKMARK"):
                         continue
                     app = self.index.app_of(cluster, change.object)
@@ -184,6 +189,13 @@ class Watcher:
                 )
                 self.stop.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
+
+    def _mark_synced(self, key: tuple[str, str, str]) -> None:
+        self._synced.add(key)
+        if not self.ready.is_set() and self._synced >= set(self._threads):
+            self.ready.set()
+            log.info("watcher: ready, %d watches on %d cluster(s)", len(self._threads),
+                     len({k[0] for k in self._threads}))  # fmt: skip
 
     def _flush(self) -> None:
         due = self.debouncer.due()

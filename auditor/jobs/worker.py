@@ -48,7 +48,10 @@ def run_worker(
         )
         if SYNCS in queues:
             _recover(redis)
-        worker.work(burst=burst, logging_level="WARNING")
+        try:
+            worker.work(burst=burst, logging_level="WARNING")
+        except RedisError as exc:  # raised from RQ's own teardown when Redis is gone
+            log.warning("worker: lost Redis: %s", exc)
         if burst or worker._stop_requested:
             return lives
         # The work loop ended without a stop request: Redis went away. Wait for it.

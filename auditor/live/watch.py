@@ -1,7 +1,8 @@
 """Watching one resource type of one cluster, as a reflector does: list once (the objects
 and the list's resourceVersion), then watch from that version, resuming from the last
 version seen; a `410 Gone` (the version is too old) lists again. Yields each changed
-object; `WatchLost` when the cluster cannot be reached (the caller backs off and retries).
+object; a `ClusterError` when the cluster cannot be reached (the caller backs off and
+retries).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ class WatchExpired(Exception):
 
 @dataclass(frozen=True)
 class Change:
-    """One observed change: ADDED, MODIFIED, DELETED or LISTED (from a (re)list)."""
+    """One observed change: ADDED, MODIFIED, DELETED, LISTED (an object of a (re)list),
+    SYNCED (the list is complete; watching from now on) or BOOKMARK."""
 
     type: str
     object: Mapping[str, Any]
@@ -61,6 +63,7 @@ def watch_changes(
             items, version = list_objects(client, res)
             for item in items:
                 yield Change("LISTED", item)
+            yield Change("SYNCED", {})
         try:
             for change, seen in _watch_once(client, res, version=version, timeout=timeout_seconds):
                 version = seen or version

@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +37,23 @@ class ServiceEnv:
     env: dict[str, str]
     config: Path
     database: Path
+    logs: dict[int, Path] = field(default_factory=dict)
 
     def process(self, *args: str) -> subprocess.Popen[bytes]:
-        """`gitops-auditor <args>` as a child process with this environment."""
+        """`gitops-auditor <args>` as a child process with this environment (its output
+        in `logs[pid]`)."""
         log = self.config.parent / f"{args[0]}-{time.monotonic_ns()}.log"
         out = log.open("wb")
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             [sys.executable, "-m", "auditor", *args], env=self.env, stdout=out, stderr=out
         )
+        self.logs[proc.pid] = log
+        return proc
+
+    def wait_for_log(self, proc: subprocess.Popen[bytes], text: str, *, timeout: float) -> None:
+        """Wait until the process has logged `text`."""
+        log = self.logs[proc.pid]
+        wait_for(lambda: text in log.read_text(errors="replace"), timeout=timeout)
 
 
 def service_env(

@@ -38,7 +38,7 @@ def service(
 ) -> Iterator[ServiceEnv]:
     """The service's environment, also applied to this process (in-process workers)."""
     (tmp_path / "service").mkdir()
-    made = service_env(world, tmp_path / "service", redis_url=redis.url)
+    made = service_env(world, tmp_path / "service", redis_url=redis.url, settings={"sync_lease": 3})
     for name, value in made.env.items():
         if name in SERVICE_VARIABLES or name.startswith("GITOPS_AUDITOR_"):
             monkeypatch.setenv(name, value)
