@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
 from auditor.config import load_config
+from auditor.logs import configure_logging
 from auditor.pipeline import Pipeline
 from auditor.service import Service, Target
 
@@ -62,8 +64,11 @@ def build_service(
 ) -> Service:
     """The service of this command; closed (policy workers stopped) when the command ends."""
     config = load_config(config_path)
+    ctx = click.get_current_context()
+    debug = bool(ctx.find_root().params.get("debug"))
+    configure_logging(config.log, default_level=logging.DEBUG if debug else logging.WARNING)
     service = Service(pipeline=Pipeline.from_config(config, kubeconfig=kubeconfig, context=context))
-    click.get_current_context().call_on_close(service.close)
+    ctx.call_on_close(service.close)
     return service
 
 
