@@ -155,8 +155,8 @@ class Config(_Model):
     render: RenderConfig = Field(default_factory=RenderConfig)
     diff: DiffConfig = Field(default_factory=DiffConfig)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
-    log: LogConfig = Field(default_factory=LogConfig)
     cache_dir: str = ""
+    log: LogConfig = Field(default_factory=LogConfig)
 
     def cluster(self, name: str) -> ClusterConfig | None:
         return next((c for c in self.clusters if c.name == name), None)

@@ -81,10 +81,16 @@ def formatter(fmt: str) -> logging.Formatter:
 
 
 def configure_logging(
-    config: LogConfig, *, default_level: int = logging.WARNING, stream: TextIO | None = None
+    config: LogConfig,
+    *,
+    default_level: int = logging.WARNING,
+    debug: bool = False,
+    stream: TextIO | None = None,
 ) -> logging.Handler:
     """Route the root logger to one handler of ours (replacing the one a previous call
-    installed) at `config.level`, else `default_level`. Returns the handler."""
+    installed) at `config.level`, else DEBUG with `debug`, else `default_level`."""
+    if debug:
+        default_level = logging.DEBUG
     _install_record_factory()
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.set_name(HANDLER_NAME)

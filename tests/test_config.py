@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from enum import Enum
 from pathlib import Path
+from typing import Literal, get_args, get_origin
 
 import pytest
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
-from auditor.config import load_config
+from auditor.config import Config, load_config
 from auditor.errors import ConfigError
 from auditor.model import Mode
 
@@ -149,42 +154,55 @@ def test_env_overrides_deeply_nested_keys(tmp_path: Path) -> None:
     assert config.log.level == "INFO"
 
 
-def test_a_key_of_every_section_comes_from_the_environment(tmp_path: Path) -> None:
-    """A scalar key of each section, set through its GITOPS_AUDITOR_ variable, arrives (the
-    list and map sections are covered above)."""
-    from pydantic import BaseModel
+def env_value(field: FieldInfo) -> tuple[str, object] | None:
+    """A value other than the default for a scalar field, as text and as parsed; None for
+    lists and maps (covered by the tests above)."""
+    kind, default = field.annotation, field.default
+    if get_origin(kind) is Literal:
+        choice = next(c for c in get_args(kind) if c != default)
+        return str(choice), choice
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        member = next(m for m in kind if m != default)
+        return str(member.value), member
+    if kind is bool:
+        return str(not default).lower(), not default
+    if kind is int:
+        return str(default + 1), default + 1
+    if kind is float:
+        return str(default + 1.5), default + 1.5
+    if kind is str:
+        return "/from/the/environment", "/from/the/environment"
+    return None
 
-    from auditor.config import Config
 
-    def leaves(model: type[BaseModel], prefix: tuple[str, ...]) -> list[tuple[str, ...]]:
-        out = []
+def test_every_scalar_key_comes_from_the_environment(tmp_path: Path) -> None:
+    """Each scalar key of every section, set through its GITOPS_AUDITOR_ variable,
+    arrives with its type (a new section or key is covered as soon as it exists)."""
+
+    def leaves(
+        model: type[BaseModel], prefix: tuple[str, ...]
+    ) -> Iterator[tuple[tuple[str, ...], FieldInfo]]:
         for name, field in model.model_fields.items():
             kind = field.annotation
             if isinstance(kind, type) and issubclass(kind, BaseModel):
-                out += leaves(kind, (*prefix, name))
+                yield from leaves(kind, (*prefix, name))
             else:
-                out.append((*prefix, name))
-        return out
+                yield (*prefix, name), field
 
-    keys = leaves(Config, ())
-    assert ("log", "format") in keys and ("diff", "server_side") in keys
-    scalar = {
-        ("log", "format"): ("json", "json"),
-        ("diff", "server_side"): ("true", True),
-        ("render", "helm_path"): ("/opt/helm", "/opt/helm"),
-        ("policy", "engine"): ("opa", "opa"),
-        ("policy", "opa_url"): ("http://opa:8181", "http://opa:8181"),
-        ("tracking", "instance_label_key"): ("argocd.argoproj.io/instance", None),
-        ("cache_dir",): ("/var/cache/ga", "/var/cache/ga"),
-    }
-    covered = {k[0] for k in scalar} | {"repos", "clusters", "apps", "remediation"}
-    assert {k[0] for k in keys} == covered, "a new config section needs a case here"
-    for key, (raw, expected) in scalar.items():
+    file = write(tmp_path, "")
+    checked = []
+    for key, field in leaves(Config, ()):
+        sample = env_value(field)
+        if sample is None:
+            continue
+        raw, expected = sample
         name = "GITOPS_AUDITOR_" + "__".join(k.upper() for k in key)
-        value: object = load_config(write(tmp_path, ""), env={name: raw})
+        value: object = load_config(file, env={name: raw})
         for k in key:
             value = getattr(value, k)
-        assert value == (raw if expected is None else expected), name
+        assert value == expected, name
+        checked.append(".".join(key))
+    assert {"log.format", "diff.server_side", "policy.engine", "cache_dir"} <= set(checked)
 
 
 def test_secret_variables_are_not_config_keys(tmp_path: Path) -> None:

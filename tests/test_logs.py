@@ -143,3 +143,13 @@ def test_cli_logs_json_lines_when_the_config_says_so(tmp_path: Path) -> None:
     records = [json.loads(line) for line in proc.stderr.splitlines()]
     assert records and all(r["request_id"] == "-" and r["level"] for r in records)
     assert json.loads(proc.stdout)  # stdout stays the command's output
+
+
+def test_level_from_config_else_debug_flag_else_default() -> None:
+    root = logging.getLogger()
+    configure_logging(LogConfig(), stream=io.StringIO())
+    assert root.level == logging.WARNING
+    configure_logging(LogConfig(), debug=True, stream=io.StringIO())
+    assert root.level == logging.DEBUG
+    configure_logging(LogConfig(level="error"), debug=True, stream=io.StringIO())
+    assert root.level == logging.ERROR

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -66,7 +65,7 @@ def build_service(
     config = load_config(config_path)
     ctx = click.get_current_context()
     debug = bool(ctx.find_root().params.get("debug"))
-    configure_logging(config.log, default_level=logging.DEBUG if debug else logging.WARNING)
+    configure_logging(config.log, debug=debug)
     service = Service(pipeline=Pipeline.from_config(config, kubeconfig=kubeconfig, context=context))
     ctx.call_on_close(service.close)
     return service

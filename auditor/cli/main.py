@@ -6,7 +6,6 @@ Each command lives in its own module and is registered here. Errors derived from
 
 from __future__ import annotations
 
-import logging
 import sys
 import traceback
 from collections.abc import Sequence
@@ -40,7 +39,7 @@ class AuditorGroup(click.Group):
 def cli(ctx: click.Context, debug: bool) -> None:
     """Audit Git-declared Kubernetes state (YAML, Kustomize, Argo CD) against clusters."""
     # Until a command has read its config (and `log`), plain text at the CLI's level.
-    configure_logging(LogConfig(), default_level=logging.DEBUG if debug else logging.WARNING)
+    configure_logging(LogConfig(), debug=debug)
     ctx.ensure_object(dict)
 
 
