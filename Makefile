@@ -1,5 +1,6 @@
 # The two commands of the README's Quick start live here: `make demo` and `make test`.
-# Each creates (or reuses) the virtualenv in .venv and installs the project into it.
+# Each creates (or reuses) the virtualenv in .venv and installs the project into it, with
+# helm (scripts/install_helm.py) and promtool (scripts/install_promtool.sh).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -7,12 +8,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test test-fast lint typecheck contracts pytest bench clean services
 
-$(STAMP): pyproject.toml scripts/install_helm.py
+$(STAMP): pyproject.toml scripts/install_helm.py scripts/install_promtool.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing gitops-auditor and its tools into $(VENV) (log: $(VENV)/install.log)"
 	@$(BIN)/python -m pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1 \
 	  && $(BIN)/python -m pip install --quiet -e '.[dev]' >> $(VENV)/install.log 2>&1 \
 	  && $(BIN)/python scripts/install_helm.py $(BIN) >> $(VENV)/install.log 2>&1 \
+	  && bash scripts/install_promtool.sh $(BIN) >> $(VENV)/install.log 2>&1 \
 	  || { cat $(VENV)/install.log; exit 1; }
 	@touch $(STAMP)
 

@@ -2,8 +2,10 @@
 
 Everything is optional: with no file the auditor reads the repo as it is and maps the
 in-cluster destination to the current kubeconfig context. `GITOPS_AUDITOR_<KEY>` (nested
-keys joined by `__`, values parsed as YAML) overrides the file. An unknown key or a bad
-value is one `ConfigError` naming the file (or variable) and the key.
+keys joined by `__`, list items by their index, values parsed as YAML; `<KEY>_FILE` reads
+the value from a file) overrides the file. An unknown key or a bad value is one
+`ConfigError` naming the file (or variable) and the key. Secrets are not config keys
+(see `auditor.secretenv`).
 """
 
 from __future__ import annotations
@@ -14,15 +16,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from auditor.errors import ConfigError
 from auditor.model import Mode
+from auditor.secretenv import FILE_SUFFIX, is_secret_variable, read_secret
 
 DEFAULT_FILE = "gitops-auditor.yaml"
 ENV_PREFIX = "GITOPS_AUDITOR_"
-# GITOPS_AUDITOR_* variables that are not config keys (credentials, the file's own path).
-RESERVED_ENV = frozenset({"CONFIG", "GIT_TOKEN", "GIT_USERNAME", "GIT_SSH_KEY"})
+# GITOPS_AUDITOR_* variables that are not config keys (besides the secrets of
+# `auditor.secretenv` and the forge's `token_env`): the file's own path, Git's user and key.
+RESERVED_ENV = frozenset({"CONFIG", "GIT_USERNAME", "GIT_SSH_KEY"})
 
 
 class _Model(BaseModel):
@@ -164,6 +168,19 @@ class PolicyConfig(_Model):
     builtin: bool = True
 
 
+class LogConfig(_Model):
+    """Logs: `text` for people or `json` (one object a line) for log collectors, and the
+    level (empty: the process's default; the CLI's is WARNING, DEBUG with --debug)."""
+
+    format: Literal["text", "json"] = "text"
+    level: Literal["", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = ""
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
 class Config(_Model):
     """The whole configuration; every section is optional."""
 
@@ -179,6 +196,7 @@ class Config(_Model):
     service: ServiceConfig = Field(default_factory=ServiceConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     cache_dir: str = ""
+    log: LogConfig = Field(default_factory=LogConfig)
 
     def cluster(self, name: str) -> ClusterConfig | None:
         return next((c for c in self.clusters if c.name == name), None)
@@ -200,14 +218,15 @@ def load_config(path: str | Path | None = None, *, env: Mapping[str, str] | None
     if file.is_file():
         data = _read_yaml(file)
     origin = str(file) if file.is_file() else "defaults"
-    overrides = _env_overrides(env)
     try:
         base = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, origin=origin)) from exc
+    forge = base.remediation.forge
+    overrides = _env_overrides(env, token_env=forge.token_env if forge else "")
     if not overrides:
         return base
-    merged = _deep_merge(base.model_dump(mode="json"), overrides)
+    merged = _merge(base.model_dump(mode="json"), overrides, key="")
     try:
         return Config.model_validate(merged)
     except ValidationError as exc:
@@ -231,18 +250,26 @@ def _read_yaml(file: Path) -> dict[str, Any]:
     return data
 
 
-def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
+def _env_overrides(env: Mapping[str, str], *, token_env: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, raw in sorted(env.items()):
         if not name.startswith(ENV_PREFIX) or name[len(ENV_PREFIX) :] in RESERVED_ENV:
             continue
+        if is_secret_variable(name, extra=(token_env,) if token_env else ()):
+            continue
         keys = [k.lower() for k in name[len(ENV_PREFIX) :].split("__") if k]
         if keys[0] not in Config.model_fields:
             raise ConfigError(f"environment variable {name}: unknown config key {keys[0]!r}")
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            value = raw
+        value: Any
+        if name.endswith(FILE_SUFFIX) and len(keys[-1]) > len(FILE_SUFFIX):
+            # GITOPS_AUDITOR_POLICY__OPA_TOKEN_FILE=/run/secrets/opa: the file's text.
+            keys[-1] = keys[-1][: -len(FILE_SUFFIX)]
+            value = read_secret(name.removesuffix(FILE_SUFFIX), env=env)
+        else:
+            try:
+                value = yaml.safe_load(raw) if raw.strip() else ""
+            except yaml.YAMLError:
+                value = raw
         node = out
         for key in keys[:-1]:
             node = node.setdefault(key, {})
@@ -250,14 +277,31 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
-def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+def _merge(base: Any, over: Any, *, key: str) -> Any:
+    """`over` merged into `base`: maps key by key, lists item by index (`CLUSTERS__0__...`
+    changes the first cluster; the next free index adds one), anything else replaced."""
+    if not isinstance(over, Mapping):
+        return over
+    if isinstance(base, dict):
+        merged = dict(base)
+        for k, value in over.items():
+            merged[k] = _merge(merged.get(k), value, key=f"{key}.{k}" if key else k)
+        return merged
+    if isinstance(base, list) and over and all(str(k).isdigit() for k in over):
+        items = list(base)
+        for k, value in sorted(over.items(), key=lambda kv: int(kv[0])):
+            index = int(k)
+            if index > len(items):
+                raise ConfigError(
+                    f"environment (GITOPS_AUDITOR_*): {key}.{index}: no such item "
+                    f"({key} has {len(items)}; index {len(items)} adds one)"
+                )
+            if index == len(items):
+                items.append(_merge(None, value, key=f"{key}.{index}"))
+            else:
+                items[index] = _merge(items[index], value, key=f"{key}.{index}")
+        return items
+    return {k: _merge(None, v, key=f"{key}.{k}") for k, v in over.items()}
 
 
 def _describe(exc: ValidationError, *, origin: str) -> str:

@@ -22,6 +22,7 @@ from auditor.report.policy import FORMATS, render_check
 @click.option("-o", "--output", type=click.Choice(FORMATS), default="text")
 @click.option("--config", "config_path", help="Config file (gitops-auditor.yaml).")
 @click.option("--policy", "policy_dirs", multiple=True, help="Extra policy directory (repeatable).")
+@click.option("--fail-on-warn", is_flag=True, help="Exit 1 on warnings too (as conftest's flag).")
 def command(
     repo: str | None,
     base: str | None,
@@ -29,6 +30,7 @@ def command(
     output: str,
     config_path: str | None,
     policy_dirs: tuple[str, ...],
+    fail_on_warn: bool,
 ) -> None:
     """Evaluate policies on the desired state of the apps a change affects."""
     report = build_service(config_path).check(
@@ -37,4 +39,4 @@ def command(
     color = output == "text" and sys.stdout.isatty()
     for document in render_check(report, fmt=output, color=color):
         click.echo(document, nl=False, color=color)
-    sys.exit(check_exit(report))
+    sys.exit(check_exit(report, fail_on_warn=fail_on_warn))

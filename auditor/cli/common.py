@@ -19,6 +19,7 @@ import click
 
 from auditor.config import ENV_PREFIX, load_config
 from auditor.errors import ConfigError
+from auditor.logs import configure_logging
 from auditor.pipeline import Pipeline
 from auditor.service import Service, Target
 
@@ -66,8 +67,11 @@ def build_service(
 ) -> Service:
     """The service of this command; closed (policy workers stopped) when the command ends."""
     config = load_config(config_path)
+    ctx = click.get_current_context()
+    debug = bool(ctx.find_root().params.get("debug"))
+    configure_logging(config.log, debug=debug)
     service = Service(pipeline=Pipeline.from_config(config, kubeconfig=kubeconfig, context=context))
-    click.get_current_context().call_on_close(service.close)
+    ctx.call_on_close(service.close)
     return service
 
 

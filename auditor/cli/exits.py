@@ -4,7 +4,7 @@ sync results, a check's verdict) and only the CLI turns them into numbers.
 - `diff`, `audit`: 0 all Synced, 1 drift, 2 an app could not be compared (`Unknown`);
   after `--heal`, healed apps count as Synced and a failed heal or PR is 1.
 - `sync`: 0 done and Synced (or a dry run), 1 blocked, failed or still OutOfSync.
-- `check`: conftest's 0 pass, 1 deny, 2 error.
+- `check`: conftest's 0 pass, 1 deny (or, with `--fail-on-warn`, a warning), 2 error.
 - Any `AuditorError`: 2.
 """
 
@@ -35,5 +35,8 @@ def sync_exit(result: SyncResult) -> int:
     return OK if result.done else FAIL
 
 
-def check_exit(report: CheckReport) -> int:
-    return {CheckOutcome.PASS: OK, CheckOutcome.FAIL: FAIL}.get(report.outcome, ERROR)
+def check_exit(report: CheckReport, *, fail_on_warn: bool = False) -> int:
+    code = {CheckOutcome.PASS: OK, CheckOutcome.FAIL: FAIL}.get(report.outcome, ERROR)
+    if code == OK and fail_on_warn and report.total("warn"):
+        return FAIL
+    return code

@@ -6,7 +6,6 @@ Each command lives in its own module and is registered here. Errors derived from
 
 from __future__ import annotations
 
-import logging
 import sys
 import traceback
 from collections.abc import Sequence
@@ -15,7 +14,9 @@ import click
 
 from auditor import __version__
 from auditor.cli import exits
+from auditor.config import LogConfig
 from auditor.errors import AuditorError
+from auditor.logs import configure_logging
 
 
 class AuditorGroup(click.Group):
@@ -37,10 +38,8 @@ class AuditorGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """Audit Git-declared Kubernetes state (YAML, Kustomize, Argo CD) against clusters."""
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    # Until a command has read its config (and `log`), plain text at the CLI's level.
+    configure_logging(LogConfig(), debug=debug)
     ctx.ensure_object(dict)
 
 

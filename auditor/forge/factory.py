@@ -11,16 +11,18 @@ from auditor.errors import ConfigError
 from auditor.forge.github import GitHubForge
 from auditor.forge.gitlab import GitLabForge
 from auditor.forge.port import Forge
+from auditor.secretenv import read_secret
 
 
 def forge_from_config(config: ForgeConfig, *, env: Mapping[str, str] | None = None) -> Forge:
     env = os.environ if env is None else env
     token = ""
     if config.token_env:
-        token = env.get(config.token_env, "")
+        token = read_secret(config.token_env, env=env)
         if not token:
             raise ConfigError(
-                f"remediation.forge.token_env: environment variable {config.token_env} is not set"
+                f"remediation.forge.token_env: environment variable {config.token_env} "
+                f"(or {config.token_env}_FILE) is not set"
             )
     if config.kind == "github":
         return GitHubForge(repo=config.repo, token=token, base_url=config.url)

@@ -175,8 +175,12 @@ def apply(
 
 
 def _prune(obj: dict[str, Any], gone: FieldSet, owned: FieldSet, node: Node) -> None:
-    for path in sorted(gone.paths(), key=len, reverse=True):
-        if owned.has_prefix(path):
+    paths = set(gone.paths())
+    # A field inside an item or map that goes away whole goes with it: removing the
+    # item's key field first would leave a keyless item behind that nothing can find.
+    whole = {p for p in paths if not owned.has_prefix(p)}
+    for path in sorted(paths, key=len, reverse=True):
+        if owned.has_prefix(path) or any(path[:i] in whole for i in range(1, len(path))):
             continue
         remove_path(obj, path, node)
         # Drop containers left empty by the removal unless someone owns something there.

@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import git
 
 from auditor.errors import AuthenticationFailed, RemoteUnreachable, SourceError, UnknownRevision
+from auditor.secretenv import read_secret
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class Credentials:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Credentials:
         env = os.environ if env is None else env
         return cls(
-            token=env.get("GITOPS_AUDITOR_GIT_TOKEN", ""),
+            token=read_secret("GITOPS_AUDITOR_GIT_TOKEN", env=env),
             username=env.get("GITOPS_AUDITOR_GIT_USERNAME", "x-access-token"),
             ssh_key=env.get("GITOPS_AUDITOR_GIT_SSH_KEY", ""),
         )

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from auditor.errors import AuditorError
 from auditor.model import ActionKind, AdoptResult, AppReport, ResourceKey, SyncResult
 from auditor.remediate.loopguard import HealEvent
+from auditor.secretenv import read_secret
 from auditor.store import migrate, rows, schema
 from auditor.store.audits import record_audit
 from auditor.store.records import (
@@ -48,7 +49,7 @@ class StoreError(AuditorError):
 def database_url(*, cache_dir: Path, env: Mapping[str, str] | None = None) -> str:
     """`DATABASE_URL` (postgres:// URLs use psycopg 3), else a SQLite file in the cache."""
     env = os.environ if env is None else env
-    url = env.get("DATABASE_URL", "").strip()
+    url = read_secret("DATABASE_URL", env=env).strip()
     if not url:
         return f"sqlite:///{cache_dir / 'gitops-auditor.db'}"
     for scheme in ("postgres://", "postgresql://"):

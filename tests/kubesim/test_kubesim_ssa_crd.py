@@ -86,6 +86,19 @@ def test_apply_removes_fields_no_longer_applied(sim: RunningSim, tmp_path: Path)
     assert live["spec"]["replicas"] == 1  # no longer applied: removed, then defaulted
 
 
+def test_apply_removes_list_items_no_longer_applied(sim: RunningSim, tmp_path: Path) -> None:
+    """An item of an associative list (env by name) that the applier alone owned goes away
+    whole, first, middle or last; it never stays behind without its key."""
+    full = deployment("prune-env")
+    container = full["spec"]["template"]["spec"]["containers"][0]
+    container["env"] = [{"name": n, "value": n.lower()} for n in ("A", "B", "C")]
+    sim.kubectl("apply", "--server-side", "-f", write(tmp_path, "e.yaml", full))
+    container["env"] = [{"name": "B", "value": "b"}]
+    sim.kubectl("apply", "--server-side", "-f", write(tmp_path, "e.yaml", full))
+    live = get(sim, "deployment", "prune-env")
+    assert live["spec"]["template"]["spec"]["containers"][0]["env"] == [{"name": "B", "value": "b"}]
+
+
 def test_crd_and_custom_resource(sim: RunningSim) -> None:
     sim.kubectl("apply", "-f", str(DATA / "crd-widget.yaml"))
     sim.kubectl("apply", "-f", str(DATA / "widget.yaml"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from auditor.report.policy.codeclimate import render_codeclimate
 from auditor.report.policy.github import render_github
 from auditor.report.policy.json_report import render_json
 from auditor.report.policy.junit import render_junit
@@ -15,7 +16,7 @@ from auditor.report.policy.model import CheckedApp, CheckOutcome, CheckReport, R
 from auditor.report.policy.sarif import render_sarif
 from auditor.report.policy.text import render_text
 
-FORMATS = ("text", "json", "junit", "sarif", "markdown", "github")
+FORMATS = ("text", "json", "junit", "sarif", "markdown", "github", "codeclimate")
 
 
 def render_check(report: CheckReport, *, fmt: str, color: bool = False) -> list[str]:
@@ -32,6 +33,8 @@ def render_check(report: CheckReport, *, fmt: str, color: bool = False) -> list[
         return render_markdown(report)
     if fmt == "github":
         return [render_github(report)]
+    if fmt == "codeclimate":
+        return [json.dumps(render_codeclimate(report), indent=2) + "\n"]
     raise ValueError(f"unknown format {fmt!r}")
 
 

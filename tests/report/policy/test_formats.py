@@ -73,3 +73,28 @@ def test_markdown_splits_below_the_limit() -> None:
     assert all(len(c) < 65_536 for c in comments)
     assert "| web | 3000 |" in comments[0]
     assert comments[-1].endswith(f"_comment {len(comments)} of {len(comments)}_\n")
+
+
+def test_fail_on_warn_turns_unwaived_warnings_into_failure() -> None:
+    warn = CheckReport(apps=(CheckedApp(name="a", violations=(violation("x", "warn"),)),))
+    assert check_exit(warn) == 0 and check_exit(warn, fail_on_warn=True) == 1
+    waived = CheckReport(
+        apps=(CheckedApp(name="a", violations=(violation("x", "warn", waived=True),)),)
+    )
+    assert check_exit(waived, fail_on_warn=True) == 0
+    clean = CheckReport(apps=(CheckedApp(name="a"),))
+    assert check_exit(clean, fail_on_warn=True) == 0
+
+
+def test_codeclimate_report_for_gitlab(report: CheckReport) -> None:
+    issues = json.loads(render_check(report, fmt="codeclimate")[0])
+    assert [(i["check_name"], i["severity"]) for i in issues] == [
+        ("images/no-latest", "major"),
+        ("resources/cpu-limit", "minor"),
+    ]  # the waived host-path finding is left out
+    first = issues[0]
+    assert first["location"] == {"path": "apps/web/deployment.yaml", "lines": {"begin": 7}}
+    assert first["description"] == "Deployment.apps dev/web: images/no-latest: bad, really: 100%"
+    assert first["type"] == "issue" and len({i["fingerprint"] for i in issues}) == 2
+    again = json.loads(render_check(report, fmt="codeclimate")[0])
+    assert [i["fingerprint"] for i in again] == [i["fingerprint"] for i in issues]
