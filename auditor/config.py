@@ -122,9 +122,12 @@ class PolicyConfig(_Model):
     engine: Literal["regopy", "opa"] = "regopy"
     opa_url: str = ""
     opa_token: str = ""
-    paths: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()  # relative to the config file's directory
     data: dict[str, Any] = Field(default_factory=dict)
     builtin: bool = True
+    # Embedded engine: policies run in sandbox processes (no environment) with this much
+    # address space each (MiB, 0: no limit); a rule past it is an error on its resources.
+    memory_mb: int = Field(default=1024, ge=0)
 
 
 class Config(_Model):
@@ -165,13 +168,21 @@ def load_config(path: str | Path | None = None, *, env: Mapping[str, str] | None
         base = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, origin=origin)) from exc
-    if not overrides:
-        return base
-    merged = _deep_merge(base.model_dump(mode="json"), overrides)
-    try:
-        return Config.model_validate(merged)
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc, origin="environment (GITOPS_AUDITOR_*)")) from exc
+    if overrides:
+        merged = _deep_merge(base.model_dump(mode="json"), overrides)
+        try:
+            base = Config.model_validate(merged)
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc, origin="environment (GITOPS_AUDITOR_*)")) from exc
+    return _relative_to(base, file.resolve().parent) if file.is_file() else base
+
+
+def _relative_to(config: Config, directory: Path) -> Config:
+    """Policy paths of a config file are relative to the file's directory, never to
+    wherever the command happens to run."""
+    paths = tuple(str(directory / Path(p).expanduser()) for p in config.policy.paths)
+    policy = config.policy.model_copy(update={"paths": paths})
+    return config.model_copy(update={"policy": policy})
 
 
 def _read_yaml(file: Path) -> dict[str, Any]:
