@@ -243,7 +243,7 @@ class GitMirror:
                 git.Repo(str(self.dir)).archive(buf, treeish=sha, format="tar")
                 buf.seek(0)
                 with tarfile.open(fileobj=buf) as tar:
-                    tar.extractall(tmp, filter="data")
+                    tar.extractall(tmp, filter=self._safe_member)
                 tmp.rename(target)
             except git.GitCommandError as exc:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -252,6 +252,16 @@ class GitMirror:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
         return target
+
+    def _safe_member(self, member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+        """tarfile's `data` filter, except that a member it refuses (a symlink that is
+        absolute or leaves the repository) is skipped, as the working tree's reader skips
+        it, instead of failing the whole export."""
+        try:
+            return tarfile.data_filter(member, dest)
+        except tarfile.FilterError as exc:
+            log.warning("%s: skipped %s: %s", self.url, member.name, exc)
+            return None
 
     def changed_files(self, base: str, head: str) -> list[str]:
         out = self._run("diff", "--name-only", f"{base}..{head}")

@@ -191,3 +191,19 @@ def test_credentials_in_a_url_never_show_and_are_sent_as_a_header(
     assert expected in _AuthRequired.seen
     config = "".join(p.read_text() for p in (tmp_path / "cache").rglob("config"))
     assert "word" not in config and auth_server in config
+
+
+def test_a_committed_symlink_out_of_the_repo_is_skipped_not_fatal(
+    tmp_path: Path, sources: Sources
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "apps").mkdir(parents=True)
+    (repo / "apps" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n")
+    (repo / "apps" / "passwd.yaml").symlink_to("/etc/passwd")
+    (repo / "apps" / "up.yaml").symlink_to("../../outside.yaml")
+    (repo / "apps" / "same.yaml").symlink_to("cm.yaml")
+    git.Repo.init(str(repo), initial_branch="main")
+    sha = commit_all(repo, message="links")
+    tree = sources.checkout(str(repo), sha).root
+    assert sorted(p.name for p in (tree / "apps").iterdir()) == ["cm.yaml", "same.yaml"]
+    assert (tree / "apps" / "same.yaml").read_text().startswith("apiVersion")
