@@ -15,6 +15,7 @@ from auditor.manifests import parse_text
 from auditor.render import Renderer
 from tests.helpers.render import make_app
 
+
 def _bomb() -> str:
     lines = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: bomb}", "data:"]
     previous = '"lol"'

@@ -59,7 +59,7 @@ def test_a_failure_is_one_line_without_the_tools_warnings() -> None:
         "echo 'walk.go:75: found symbolic link in path: /c/templates/x' >&2; "
         "echo 'WARNING: Kubernetes configuration file is group-readable' >&2; "
         "echo 'W0101 12:00:00.000 warnings.go:70 deprecated' >&2; "
-        "printf 'Error: template: c/templates/a.yaml:3:4:\\n  executing \"a\" at <.x>:\\n"
+        'printf \'Error: template: c/templates/a.yaml:3:4:\\n  executing "a" at <.x>:\\n'
         "  nil pointer\\n' >&2; exit 1"
     )
     with pytest.raises(ToolError) as info:
