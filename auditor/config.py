@@ -130,6 +130,18 @@ class PolicyConfig(_Model):
     memory_mb: int = Field(default=1024, ge=0)
 
 
+class TimeoutsConfig(_Model):
+    """Total deadlines of every outside call, in seconds: a stalled server, remote or tool
+    fails its own app or cluster in time and never holds up the others."""
+
+    request_seconds: float = Field(default=30.0, gt=0)  # one API request, whole answer
+    cluster_read_seconds: float = Field(default=300.0, gt=0)  # one cluster's whole read
+    read_retries: int = Field(default=2, ge=0)  # API reads, on 429, 5xx and timeouts
+    git_seconds: float = Field(default=300.0, gt=0)  # one fetch, ls-remote, clone or push
+    forge_seconds: float = Field(default=60.0, gt=0)  # one GitHub or GitLab API call
+    render_seconds: float = Field(default=120.0, gt=0)  # one helm or kustomize run
+
+
 class Config(_Model):
     """The whole configuration; every section is optional."""
 
@@ -141,6 +153,7 @@ class Config(_Model):
     render: RenderConfig = Field(default_factory=RenderConfig)
     diff: DiffConfig = Field(default_factory=DiffConfig)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    timeouts: TimeoutsConfig = Field(default_factory=TimeoutsConfig)
     cache_dir: str = ""
 
     def cluster(self, name: str) -> ClusterConfig | None:

@@ -94,7 +94,10 @@ class Pipeline:
             sources=Sources(cache_dir=cache),
             renderer=renderer,
             clusters=clusters,
-            reader=reader or KubeClusterReader(client_for=clusters.client),
+            reader=reader
+            or KubeClusterReader(
+                client_for=clusters.client, read_seconds=config.timeouts.cluster_read_seconds
+            ),
         )
 
     def checkout(self, repo: str | None = None, revision: str | None = None) -> Checkout:
