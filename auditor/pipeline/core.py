@@ -17,6 +17,7 @@ from auditor.errors import AppNotFound, SourceError
 from auditor.live import ClusterReader, ClusterRegistry, KubeClusterReader
 from auditor.model import App, Discovery, RenderedApp
 from auditor.policy import PolicyRunner, PolicySet, build_runner, load_policy_set
+from auditor.process import clean_stale_scratch
 from auditor.render import Renderer
 from auditor.sources import Checkout, Sources
 
@@ -83,15 +84,17 @@ class Pipeline:
     ) -> Pipeline:
         """Adapters from the config; `reader` replaces the Kubernetes API reader."""
         cache = cache_dir or default_cache_dir(config)
+        clean_stale_scratch()  # what a killed run left behind
         renderer = Renderer(
             cache_dir=cache / "renders",
             kubectl=Path(config.render.kubectl_path) if config.render.kubectl_path else None,
             helm=config.render.helm_path or None,
+            timeout=config.timeouts.render_seconds,
         )
         clusters = ClusterRegistry(config=config, kubeconfig=kubeconfig, context=context)
         return cls(
             config=config,
-            sources=Sources(cache_dir=cache),
+            sources=Sources(cache_dir=cache, timeout=config.timeouts.git_seconds),
             renderer=renderer,
             clusters=clusters,
             reader=reader

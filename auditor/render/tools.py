@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from auditor.errors import RenderError
+from auditor.process import die_with_parent
 
 DEFAULT_TIMEOUT_SECONDS = 120.0
 _STDERR_LIMIT = 4000
@@ -76,6 +77,7 @@ def run_tool(
             text=True,
             timeout=timeout,
             check=False,
+            preexec_fn=die_with_parent,
         )
     except subprocess.TimeoutExpired as exc:
         raise ToolError(f"{tool} timed out after {timeout:g}s", deterministic=False) from exc

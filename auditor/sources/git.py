@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import git
 
 from auditor.errors import AuthenticationFailed, RemoteUnreachable, SourceError, UnknownRevision
+from auditor.process import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,9 @@ def classify(exc: git.GitCommandError, *, url: str, revision: str | None = None)
         or "invalid reference" in low
     ):
         return UnknownRevision(f"revision {revision!r} not found in {url}")
+    timed_out = re.search(r"timeout: the command .* did not complete in ([\d.]+) secs", low)
+    if timed_out:
+        return RemoteUnreachable(f"repository {url} did not answer within {timed_out[1]}s")
     if any(h in low for h in _AUTH_HINTS):
         return AuthenticationFailed(
             f"authentication failed for {url}: {detail} "
@@ -155,9 +159,12 @@ def _locked(path: Path) -> Iterator[None]:
 class GitMirror:
     """A bare mirror of one remote in the cache, fetched on demand."""
 
-    def __init__(self, *, url: str, cache_dir: Path, credentials: Credentials) -> None:
+    def __init__(
+        self, *, url: str, cache_dir: Path, credentials: Credentials, timeout: float = 300.0
+    ) -> None:
         self.url = url
         self.credentials = credentials
+        self.timeout = timeout
         digest = hashlib.sha256(url.encode()).hexdigest()[:16]
         slug = re.sub(r"[^A-Za-z0-9]+", "-", url.rstrip("/").rsplit("/", 1)[-1])[:40]
         self.dir = cache_dir / "repos" / f"{slug}-{digest}.git"
@@ -173,7 +180,7 @@ class GitMirror:
     def _run(self, *args: str, revision: str | None = None) -> str:
         try:
             out: str = self._git().execute(
-                ["git", *args],
+                ["git", *args], kill_after_timeout=self.timeout, preexec_fn=die_with_parent
             )
             return out
         except git.GitCommandError as exc:
