@@ -22,7 +22,7 @@ from auditor.model import Mode
 DEFAULT_FILE = "gitops-auditor.yaml"
 ENV_PREFIX = "GITOPS_AUDITOR_"
 # GITOPS_AUDITOR_* variables that are not config keys (credentials, the file's own path).
-RESERVED_ENV = frozenset({"CONFIG", "GIT_TOKEN", "GIT_USERNAME", "GIT_SSH_KEY"})
+RESERVED_ENV = frozenset({"CONFIG", "GIT_TOKEN", "GIT_USERNAME", "GIT_SSH_KEY", "MASK_KEY"})
 
 
 class _Model(BaseModel):
