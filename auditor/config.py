@@ -26,7 +26,7 @@ DEFAULT_FILE = "gitops-auditor.yaml"
 ENV_PREFIX = "GITOPS_AUDITOR_"
 # GITOPS_AUDITOR_* variables that are not config keys (besides the secrets of
 # `auditor.secretenv` and the forge's `token_env`): the file's own path, Git's user and key.
-RESERVED_ENV = frozenset({"CONFIG", "GIT_USERNAME", "GIT_SSH_KEY"})
+RESERVED_ENV = frozenset({"CONFIG", "GIT_USERNAME", "GIT_SSH_KEY", "MASK_KEY"})
 
 
 class _Model(BaseModel):
@@ -163,9 +163,24 @@ class PolicyConfig(_Model):
     engine: Literal["regopy", "opa"] = "regopy"
     opa_url: str = ""
     opa_token: str = ""
-    paths: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()  # relative to the config file's directory
     data: dict[str, Any] = Field(default_factory=dict)
     builtin: bool = True
+    # Embedded engine: policies run in sandbox processes (no environment) with this much
+    # address space each (MiB, 0: no limit); a rule past it is an error on its resources.
+    memory_mb: int = Field(default=1024, ge=0)
+
+
+class TimeoutsConfig(_Model):
+    """Total deadlines of every outside call, in seconds: a stalled server, remote or tool
+    fails its own app or cluster in time and never holds up the others."""
+
+    request_seconds: float = Field(default=30.0, gt=0)  # one API request, whole answer
+    cluster_read_seconds: float = Field(default=300.0, gt=0)  # one cluster's whole read
+    read_retries: int = Field(default=2, ge=0)  # API reads, on 429, 5xx and timeouts
+    git_seconds: float = Field(default=300.0, gt=0)  # one fetch, ls-remote, clone or push
+    forge_seconds: float = Field(default=60.0, gt=0)  # one GitHub or GitLab API call
+    render_seconds: float = Field(default=120.0, gt=0)  # one helm or kustomize run
 
 
 class LogConfig(_Model):
@@ -195,6 +210,7 @@ class Config(_Model):
     rbac: RbacConfig = Field(default_factory=RbacConfig)
     service: ServiceConfig = Field(default_factory=ServiceConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
+    timeouts: TimeoutsConfig = Field(default_factory=TimeoutsConfig)
     cache_dir: str = ""
     log: LogConfig = Field(default_factory=LogConfig)
 
@@ -224,13 +240,21 @@ def load_config(path: str | Path | None = None, *, env: Mapping[str, str] | None
         raise ConfigError(_describe(exc, origin=origin)) from exc
     forge = base.remediation.forge
     overrides = _env_overrides(env, token_env=forge.token_env if forge else "")
-    if not overrides:
-        return base
-    merged = _merge(base.model_dump(mode="json"), overrides, key="")
-    try:
-        return Config.model_validate(merged)
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc, origin="environment (GITOPS_AUDITOR_*)")) from exc
+    if overrides:
+        merged = _merge(base.model_dump(mode="json"), overrides, key="")
+        try:
+            base = Config.model_validate(merged)
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc, origin="environment (GITOPS_AUDITOR_*)")) from exc
+    return _relative_to(base, file.resolve().parent) if file.is_file() else base
+
+
+def _relative_to(config: Config, directory: Path) -> Config:
+    """Policy paths of a config file are relative to the file's directory, never to
+    wherever the command happens to run."""
+    paths = tuple(str(directory / Path(p).expanduser()) for p in config.policy.paths)
+    policy = config.policy.model_copy(update={"paths": paths})
+    return config.model_copy(update={"policy": policy})
 
 
 def _read_yaml(file: Path) -> dict[str, Any]:

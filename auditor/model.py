@@ -30,7 +30,8 @@ class ResourceKey:
     def of(cls, obj: Mapping[str, Any]) -> ResourceKey:
         api_version = str(obj.get("apiVersion") or "")
         group = api_version.rpartition("/")[0]
-        meta = obj.get("metadata") or {}
+        meta = obj.get("metadata")
+        meta = meta if isinstance(meta, Mapping) else {}
         return cls(
             group=group,
             kind=str(obj.get("kind") or ""),

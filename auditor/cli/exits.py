@@ -3,7 +3,8 @@ sync results, a check's verdict) and only the CLI turns them into numbers.
 
 - `diff`, `audit`: 0 all Synced, 1 drift, 2 an app could not be compared (`Unknown`);
   after `--heal`, healed apps count as Synced and a failed heal or PR is 1.
-- `sync`: 0 done and Synced (or a dry run), 1 blocked, failed or still OutOfSync.
+- `sync`: 0 done and Synced (or a dry run), 1 blocked, failed or still OutOfSync, 2 the
+  app could not be compared (`Unknown`: its cluster could not be read).
 - `check`: conftest's 0 pass, 1 deny (or, with `--fail-on-warn`, a warning), 2 error.
 - Any `AuditorError`: 2.
 """
@@ -32,7 +33,9 @@ def audit_exit(report: AuditReport, remediation: Remediation | None = None) -> i
 
 
 def sync_exit(result: SyncResult) -> int:
-    return OK if result.done else FAIL
+    if result.done:
+        return OK
+    return ERROR if result.sync == SyncStatus.UNKNOWN else FAIL
 
 
 def check_exit(report: CheckReport, *, fail_on_warn: bool = False) -> int:

@@ -18,7 +18,7 @@ from auditor.diff.options import DiffOptions
 from auditor.diff.paths import Path, delete, render
 from auditor.diff.predicted import compare_predicted
 from auditor.diff.schema import root_node
-from auditor.diff.secrets import is_secret, mask_object, mask_value
+from auditor.diff.secrets import is_secret, masked, shown_value
 from auditor.diff.text import sync_target, unified
 from auditor.model import (
     FieldChange,
@@ -62,7 +62,7 @@ def diff_resource(
 def _one_sided(obj: Mapping[str, Any], *, status: ResourceStatus) -> ResourceDrift:
     """A resource only in Git (`Missing`: all added) or only live (`Extra`: all removed)."""
     body = normalize(obj)
-    shown = mask_object(body) if is_secret(body) else body
+    shown = masked(body)
     diff = unified(None, shown) if status == ResourceStatus.MISSING else unified(shown, None)
     return ResourceDrift(key=ResourceKey.of(obj), version=_version(obj), status=status, diff=diff)
 
@@ -135,7 +135,7 @@ def _build(
     secret = is_secret(live)
 
     def shown(path: Path, value: Any) -> Any:
-        return mask_value(path, value) if secret else value
+        return shown_value(path, value, secret=secret)
 
     field_changes = []
     for c in changes:
@@ -163,7 +163,7 @@ def _build(
     if options.strict:
         applied.extend(Change(u.path, None, u.live) for u in found.unmanaged)
     target = sync_target(live, applied)
-    before, after = (mask_object(live), mask_object(target)) if secret else (live, target)
+    before, after = masked(live), masked(target)
     return ResourceDrift(
         key=key,
         version=version,

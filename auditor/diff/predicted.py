@@ -15,8 +15,11 @@ from auditor.diff.compare import Change
 from auditor.diff.managed import Ownership
 from auditor.diff.paths import MISSING, Field, Key, Path, key_of, lookup
 from auditor.diff.schema import child, element, list_shape
+from auditor.diff.secrets import is_secret
 from auditor.diff.values import IDENTITY, is_empty, values_equal
 from auditor.kubemeta.schema import Node
+
+_DATA, _STRING_DATA = Field("data"), Field("stringData")
 
 
 def compare_predicted(
@@ -44,6 +47,7 @@ class _PredictedWalk:
         desired: Mapping[str, Any],
     ) -> None:
         self.desired = desired
+        self.secret = is_secret(desired)
         self.predicted = predicted
         self.live = live
         self.own = own
@@ -52,7 +56,14 @@ class _PredictedWalk:
     def _ours_predicted(self, path: Path, *, below: bool = True) -> bool:
         if not self.predicted:
             return lookup(self.desired, path) is not MISSING
-        return self.predicted.applied(path, self.own, below=below)
+        return any(self.predicted.applied(p, self.own, below=below) for p in self._as_set(path))
+
+    def _as_set(self, path: Path) -> tuple[Path, ...]:
+        """A Secret's `data` value is owned as the `stringData` field Git set it through
+        (the API server folds one into the other; the ownership stays `stringData`'s)."""
+        if self.secret and path[:1] == (_DATA,):
+            return (path, (_STRING_DATA, *path[1:]))
+        return (path,)
 
     def value(self, p: Any, live: Any, node: Node | None, path: Path) -> None:
         if path in IDENTITY:
@@ -64,7 +75,8 @@ class _PredictedWalk:
                 self.changes.append(Change(path, p, None))
             return
         if is_empty(p):
-            if self.live.applied(path, self.own, below=True) and not self._ours_predicted(path):
+            owned_live = any(self.live.applied(q, self.own, below=True) for q in self._as_set(path))
+            if owned_live and not self._ours_predicted(path):
                 self.changes.append(Change(path, None, live))
             return
         if isinstance(p, Mapping) and isinstance(live, Mapping):

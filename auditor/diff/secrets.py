@@ -1,13 +1,18 @@
 """Secret handling: `stringData` folded into base64 `data`, and values masked for output.
 
-A masked value reads `<secret sha256:1a2b3c4d>`: a short hash, so a changed value is
-visible without revealing it. Called by the normalizer (folding) and the result builder.
+A masked value reads `<secret sha256:1a2b3c4d>`: a short HMAC-SHA256 under the install's
+key (`use_key`, set once at start from the data directory or the environment), so a
+changed value is visible and the same value masks the same in every run, but a reader of
+a report cannot confirm a guessed password offline. Annotations that embed a Secret
+(its `last-applied-configuration`) are masked on any object. Called by the normalizer
+(folding) and the result builders.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -18,6 +23,14 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 _DATA_FIELDS = ("data", "stringData")
 _DATA_PATHS = (Field("data"), Field("stringData"))
 _LAST_APPLIED_PATH = (Field("metadata"), Field("annotations"), Field(LAST_APPLIED))
+_ANNOTATIONS = (Field("metadata"), Field("annotations"))
+# The install's masking key; the one process-wide setting of this stage, set at start.
+_KEY = {"value": b""}
+
+
+def use_key(key: bytes) -> None:
+    """Mask with `key` from now on (the install's key: stable across runs)."""
+    _KEY["value"] = key
 
 
 def is_secret(obj: Mapping[str, Any] | None) -> bool:
@@ -48,8 +61,50 @@ def fold_string_data(obj: dict[str, Any]) -> None:
 
 
 def mask(value: Any) -> str:
-    digest = hashlib.sha256(_text(value).encode()).hexdigest()[:8]
+    digest = hmac.new(_KEY["value"], _text(value).encode(), hashlib.sha256).hexdigest()[:8]
     return f"<secret sha256:{digest}>"
+
+
+def embeds_secret(value: Any) -> bool:
+    """An annotation value that holds a Secret (or a List with one), as JSON."""
+    if not isinstance(value, str) or '"Secret"' not in value:
+        return False
+    try:
+        doc = json.loads(value)
+    except ValueError:
+        return False
+    items = doc.get("items") if isinstance(doc, Mapping) else None
+    return is_secret(doc) or (
+        isinstance(items, list) and any(isinstance(i, Mapping) and is_secret(i) for i in items)
+    )
+
+
+def masked(obj: Any) -> Any:
+    """What any object shows: a Secret masked, another with its Secret annotations masked."""
+    if not isinstance(obj, Mapping):
+        return obj
+    if is_secret(obj):
+        return mask_object(obj)
+    meta = obj.get("metadata")
+    notes = meta.get("annotations") if isinstance(meta, Mapping) else None
+    if not isinstance(notes, Mapping) or not any(embeds_secret(v) for v in notes.values()):
+        return obj
+    hidden = {k: mask(v) if embeds_secret(v) else v for k, v in notes.items()}
+    return {**obj, "metadata": {**meta, "annotations": hidden}}  # type: ignore[dict-item]
+
+
+def shown_value(path: Path, value: Any, *, secret: bool) -> Any:
+    """A value at `path` as output shows it: a Secret's masked, and on any object an
+    annotation that embeds a Secret (or the annotations map holding one)."""
+    if secret:
+        return mask_value(path, value)
+    if path[:2] == _ANNOTATIONS and len(path) == 3 and embeds_secret(value):
+        return mask(value)
+    if path == _ANNOTATIONS and isinstance(value, Mapping):
+        return masked({"metadata": {"annotations": value}})["metadata"]["annotations"]
+    if path == _ANNOTATIONS[:1] and isinstance(value, Mapping):
+        return masked({"metadata": value})["metadata"]
+    return value
 
 
 def mask_value(path: Path, value: Any) -> Any:

@@ -14,7 +14,10 @@ from auditor.forge.port import Forge
 from auditor.secretenv import read_secret
 
 
-def forge_from_config(config: ForgeConfig, *, env: Mapping[str, str] | None = None) -> Forge:
+def forge_from_config(
+    config: ForgeConfig, *, env: Mapping[str, str] | None = None, timeout: float = 60.0
+) -> Forge:
+    """The forge of the config; every API call of it ends within `timeout` seconds."""
     env = os.environ if env is None else env
     token = ""
     if config.token_env:
@@ -25,5 +28,5 @@ def forge_from_config(config: ForgeConfig, *, env: Mapping[str, str] | None = No
                 f"(or {config.token_env}_FILE) is not set"
             )
     if config.kind == "github":
-        return GitHubForge(repo=config.repo, token=token, base_url=config.url)
-    return GitLabForge(repo=config.repo, token=token, url=config.url)
+        return GitHubForge(repo=config.repo, token=token, base_url=config.url, timeout=timeout)
+    return GitLabForge(repo=config.repo, token=token, url=config.url, timeout=timeout)

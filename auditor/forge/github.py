@@ -13,11 +13,14 @@ DEFAULT_URL = "https://api.github.com"
 
 
 class GitHubForge:
-    def __init__(self, *, repo: str, token: str, base_url: str = "") -> None:
+    def __init__(self, *, repo: str, token: str, base_url: str = "", timeout: float = 60.0) -> None:
         self.repo_name = repo
         self.owner = repo.split("/", 1)[0]
         self._gh = Github(
-            auth=Auth.Token(token) if token else None, base_url=base_url or DEFAULT_URL
+            auth=Auth.Token(token) if token else None,
+            base_url=base_url or DEFAULT_URL,
+            timeout=int(max(1, timeout)),
+            retry=None,
         )
         self._repo: Any = None
 

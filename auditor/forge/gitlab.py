@@ -14,9 +14,14 @@ DEFAULT_URL = "https://gitlab.com"
 
 
 class GitLabForge:
-    def __init__(self, *, repo: str, token: str, url: str = "") -> None:
+    def __init__(self, *, repo: str, token: str, url: str = "", timeout: float = 60.0) -> None:
         self.path = repo
-        self._gl = gitlab.Gitlab(url or DEFAULT_URL, private_token=token or None)
+        self._gl = gitlab.Gitlab(
+            url or DEFAULT_URL,
+            private_token=token or None,
+            timeout=timeout,
+            retry_transient_errors=False,
+        )
         self._project: Any = None
 
     def _proj(self) -> Any:

@@ -1,8 +1,12 @@
 """Fault injection for tests of failure handling: answer matching requests with an error
-status, or slow them down, a given number of times (or until cleared).
+status, a garbage body, a dripping or a cut-off answer, or slow them down, a given number
+of times (or until cleared).
 
 `KubeSim.faults.add(Fault(status=503, methods=WRITES, times=2))` fails the next two writes;
-`Fault(status=403, path=r"/apis/apps/v1/deployments")` forbids listing Deployments.
+`Fault(status=403, path=r"/apis/apps/v1/deployments")` forbids listing Deployments;
+`Fault(body=b"<html>")` answers 200 with something that is not JSON; `Fault(drip=2.0)`
+sends the real answer one byte every 2 s; `Fault(cut=True)` sends half of it, then drops
+the connection (a server killed mid-list).
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ class Fault:
     latency: float = 0.0
     message: str = ""
     retry_after: int | None = None  # seconds, sent as the Retry-After header
+    body: bytes | None = None  # answer 200 with exactly this body
+    drip: float = 0.0  # seconds between the bytes of the answer
+    cut: bool = False  # send half of the answer, then close the connection
     _pattern: re.Pattern[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

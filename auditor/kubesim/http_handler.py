@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import time
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler
@@ -20,6 +21,7 @@ from auditor.kubemeta.managed import manager_from_user_agent
 from auditor.kubemeta.media import APPLY_PATCH
 from auditor.kubesim import discovery, errors, lifecycle, protobuf, reads, scale, tables
 from auditor.kubesim.cluster import WriteOptions
+from auditor.kubesim.faults import Fault
 from auditor.kubesim.http_watch import WatchMixin
 from auditor.kubesim.objects import at_version
 from auditor.kubesim.resources import ResourceType
@@ -74,7 +76,27 @@ class KubeHandler(WatchMixin, BaseHTTPRequestHandler):
             self.send_header("Warning", f'299 - "{warning}"')
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(data)
+            self._write(data)
+
+    def _write(self, data: bytes) -> None:
+        """The body, as a fault of this request says: whole, dripped, or cut off."""
+        fault = getattr(self, "_fault", None)
+        if fault is not None and fault.cut:
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:  # the client went first
+                pass
+            return
+        if fault is not None and fault.drip:
+            for index in range(len(data)):
+                self.wfile.write(data[index : index + 1])
+                self.wfile.flush()
+                time.sleep(fault.drip)
+            return
+        self.wfile.write(data)
 
     def _error(self, exc: errors.ApiError) -> None:
         retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
@@ -97,10 +119,12 @@ class KubeHandler(WatchMixin, BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str) -> None:
         self._warnings: list[str] = []
+        self._fault: Fault | None = None
         try:
             body = self._body()
             path = urlsplit(self.path).path
-            self._inject_fault(method, path)
+            if self._inject_fault(method, path):
+                return
             route = parse(path)
             if route is None:
                 raise errors.ApiError(
@@ -120,12 +144,17 @@ class KubeHandler(WatchMixin, BaseHTTPRequestHandler):
             log.exception("kubesim internal error")
             self._error(errors.ApiError(500, "InternalError", f"Internal error occurred: {exc}"))
 
-    def _inject_fault(self, method: str, path: str) -> None:
+    def _inject_fault(self, method: str, path: str) -> bool:
+        """Apply the fault matching this request; True when it answered already."""
         fault = self.server.faults.take(method, path)
         if fault is None:
-            return
+            return False
+        self._fault = fault
         if fault.latency:
             time.sleep(fault.latency)
+        if fault.body is not None:
+            self._send(200, fault.body)
+            return True
         if fault.status:
             raise errors.ApiError(
                 fault.status,
@@ -133,6 +162,7 @@ class KubeHandler(WatchMixin, BaseHTTPRequestHandler):
                 fault.describe(method, path),
                 retry_after=fault.retry_after,
             )
+        return False
 
     # ---- discovery and OpenAPI -------------------------------------------------------
     def _discovery(self, route: Route) -> None:

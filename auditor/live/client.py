@@ -3,14 +3,18 @@
 `KubeClient.get_json` and `request` send raw requests (no typed decoding: unknown kinds and
 fields pass through untouched), count them, and turn every failure into a typed
 `ClusterError` (one class per status, see `errors`) with a readable message (403 names the
-verb and resource).
+verb and resource). Every request has a total deadline (the body is read chunk by chunk, so
+a server that drips bytes cannot hold it), narrowed by `within` for a group of requests;
+reads are retried on 429, 5xx and timeouts with a bounded backoff honouring `Retry-After`.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import urllib3
@@ -19,22 +23,58 @@ from kubernetes import client as k8s
 from auditor.kubemeta.media import JSON, JSON_PATCH
 from auditor.live.errors import (
     ClusterBadResponse,
+    ClusterError,
     ClusterHTTPError,
+    ClusterTimedOut,
     ClusterUnreachable,
     error_class,
 )
 
+CONNECT_TIMEOUT = 10.0
+_CHUNK = 1 << 16
+
 
 class KubeClient:
-    """Raw JSON access to one cluster; thread-safe, counts requests."""
+    """Raw JSON access to one cluster; thread-safe, counts requests. `timeout` is the total
+    deadline of one request; `retries` how often a read is tried again."""
 
-    def __init__(self, *, name: str, api: k8s.ApiClient, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        api: k8s.ApiClient,
+        timeout: float = 30.0,
+        retries: int = 2,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.name = name
         self.api = api
         self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.sleep = sleep
         self.server = str(api.configuration.host)
         self._lock = threading.Lock()
+        self._scope = threading.local()
         self.requests = 0
+
+    @contextmanager
+    def within(self, seconds: float) -> Iterator[None]:
+        """Every request of this thread inside the block ends by `seconds` from now (one
+        cluster's whole read, say), whatever each request's own deadline."""
+        previous = getattr(self._scope, "deadline", None)
+        deadline = time.monotonic() + seconds
+        self._scope.deadline = deadline if previous is None else min(previous, deadline)
+        try:
+            yield
+        finally:
+            self._scope.deadline = previous
+
+    def _deadline(self) -> float:
+        own = time.monotonic() + self.timeout
+        scope = getattr(self._scope, "deadline", None)
+        return own if scope is None else min(own, scope)
 
     def get_json(
         self,
@@ -45,8 +85,27 @@ class KubeClient:
         verb: str = "get",
         what: str = "",
     ) -> Any:
-        _, data = self.request("GET", path, query=query, accept=accept, verb=verb, what=what)
-        return data
+        """A JSON object read from the API; retried while the failure is transient (429,
+        5xx, timeouts), waiting what `Retry-After` asks, within the deadline."""
+        scope = getattr(self._scope, "deadline", None)
+        wait = self.backoff
+        for attempt in range(self.retries + 1):
+            try:
+                _, data = self.request(
+                    "GET", path, query=query, accept=accept, verb=verb, what=what
+                )
+            except ClusterError as exc:
+                delay = exc.retry_after if exc.retry_after is not None else wait
+                late = scope is not None and time.monotonic() + delay >= scope
+                if not exc.retryable or attempt == self.retries or late:
+                    raise
+                self.sleep(delay)
+                wait *= 2
+                continue
+            if not isinstance(data, Mapping):
+                raise self._bad(data, verb=verb, what=what, status=200)
+            return data
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def request(
         self,
@@ -80,9 +139,23 @@ class KubeClient:
         )
         with self._lock:
             self.requests += 1
+        deadline = self._deadline()
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise self._timed_out(verb=verb, what=what)
         try:
-            response = self.api.call_api(*params, _request_timeout=self.timeout)
-            raw = response.read()
+            response = self.api.call_api(
+                *params, _request_timeout=(min(CONNECT_TIMEOUT, remaining), remaining)
+            )
+            raw = self._body(response.response, deadline=deadline, verb=verb, what=what)
+        except ClusterTimedOut:
+            raise
+        except urllib3.exceptions.TimeoutError as exc:
+            raise self._timed_out(verb=verb, what=what) from exc
+        except urllib3.exceptions.MaxRetryError as exc:
+            if isinstance(exc.reason, urllib3.exceptions.ReadTimeoutError):
+                raise self._timed_out(verb=verb, what=what) from exc
+            raise self._unreachable(_reason(exc), verb=verb, what=what) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise self._unreachable(_reason(exc), verb=verb, what=what) from exc
         except k8s.ApiException as exc:  # TLS problems surface as status 0
@@ -98,15 +171,47 @@ class KubeClient:
                 retry_after=_retry_after(response.headers.get("Retry-After")),
             )
         if isinstance(data, str):
-            raise ClusterBadResponse(
-                f"cluster {self.name} ({self.server}): {verb} {what} answered with something "
-                f"that is not JSON: {data[:80]!r}",
-                cluster=self.name,
-                status=response.status,
-                verb=verb,
-                resource=what,
-            )
+            raise self._bad(data, verb=verb, what=what, status=response.status)
         return response.status, data
+
+    def _body(
+        self, response: urllib3.BaseHTTPResponse, *, deadline: float, verb: str, what: str
+    ) -> bytes:
+        """The whole body, chunk by chunk, each chunk within what is left of the deadline."""
+        chunks: list[bytes] = []
+        try:
+            while True:
+                if time.monotonic() >= deadline:
+                    raise self._timed_out(verb=verb, what=what)
+                chunk = response.read1(_CHUNK)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except BaseException:
+            response.close()  # never hand a half-read connection back to the pool
+            raise
+        response.release_conn()
+        return b"".join(chunks)
+
+    def _bad(self, data: Any, *, verb: str, what: str, status: int) -> ClusterBadResponse:
+        what_it_is = "not JSON" if isinstance(data, str) else "not a Kubernetes API object"
+        shown = data[:80] if isinstance(data, str) else json.dumps(data)[:80]
+        return ClusterBadResponse(
+            f"cluster {self.name} ({self.server}): {verb} {what} answered with something "
+            f"that is {what_it_is}: {shown!r}",
+            cluster=self.name,
+            status=status,
+            verb=verb,
+            resource=what,
+        )
+
+    def _timed_out(self, *, verb: str, what: str) -> ClusterTimedOut:
+        return ClusterTimedOut(
+            f"cluster {self.name} ({self.server}): {verb} {what} did not answer in time",
+            cluster=self.name,
+            verb=verb,
+            resource=what,
+        )
 
     def _unreachable(self, why: str, *, verb: str, what: str) -> ClusterUnreachable:
         return ClusterUnreachable(

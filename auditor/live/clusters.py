@@ -40,12 +40,10 @@ class ClusterRegistry:
         config: Config,
         kubeconfig: str | None = None,
         context: str | None = None,
-        timeout: float = 10.0,
     ) -> None:
         self.config = config
         self.kubeconfig = kubeconfig or default_kubeconfig()
         self.context = context
-        self.timeout = timeout
         self._clients: dict[str, KubeClient] = {}
         self._lock = threading.Lock()
 
@@ -53,7 +51,10 @@ class ClusterRegistry:
         with self._lock:
             if cluster not in self._clients:
                 self._clients[cluster] = KubeClient(
-                    name=cluster, api=self._api_client(cluster), timeout=self.timeout
+                    name=cluster,
+                    api=self._api_client(cluster),
+                    timeout=self.config.timeouts.request_seconds,
+                    retries=self.config.timeouts.read_retries,
                 )
             return self._clients[cluster]
 

@@ -42,6 +42,10 @@ class ClusterUnreachable(ClusterError):
     retryable = True
 
 
+class ClusterTimedOut(ClusterUnreachable):
+    """No complete answer within the deadline (a stalled or dripping server)."""
+
+
 class ClusterNotConfigured(ClusterError):
     """An app's destination names a cluster the auditor does not know."""
 

@@ -16,7 +16,12 @@ from typing import Any, Protocol
 
 from auditor.live.client import KubeClient
 from auditor.live.discovery import ApiResource, ResourceIndex, discover
-from auditor.live.errors import ClusterError, ClusterUnreachable, ResourceNotFound
+from auditor.live.errors import (
+    ClusterBadResponse,
+    ClusterError,
+    ClusterUnreachable,
+    ResourceNotFound,
+)
 from auditor.live.openapi import cluster_definitions
 from auditor.model import ResourceKey
 
@@ -125,8 +130,10 @@ class KubeClusterReader:
         discovery_ttl: float = 300.0,
         excluded: Iterable[tuple[str, str]] = DEFAULT_EXCLUDED,
         clock: Callable[[], float] = time.monotonic,
+        read_seconds: float = 300.0,
     ) -> None:
         self.client_for = client_for
+        self.read_seconds = read_seconds
         self.page_size = page_size
         self.discovery_ttl = discovery_ttl
         self.excluded = frozenset(excluded)
@@ -154,34 +161,47 @@ class KubeClusterReader:
             return snapshot
         before = client.requests
         try:
-            snapshot.index = self._index(cluster, client)
-            wanted_set = set(wanted)
-            types = [
-                r
-                for r in snapshot.index.listable(excluded=())
-                if ((r.group, r.kind) in wanted_set if scope else self._should_list(r, wanted_set))
-            ]
-            selector = scope.selector if scope else ""
-            for resource in types:
-                self._list_into(snapshot, client, resource, selector=selector)
-            for group, version, kind in sorted(set(versions)):
-                preferred = snapshot.index.find(group, kind)
-                if preferred is not None and version and version != preferred.version:
-                    self._list_into(
-                        snapshot, client, replace(preferred, version=version), selector=selector
-                    )
-            for key, api_version in scope.objects if scope else ():
-                self._get_into(snapshot, client, key, api_version)
-            compared = [r.api_version for r in types if (r.group, r.kind) in wanted_set]
-            with self._lock:
-                documents = self._openapi.setdefault(cluster, {})
-            snapshot.definitions = cluster_definitions(client, compared, cache=documents)
-        except ClusterUnreachable as exc:
+            with client.within(self.read_seconds):
+                self._read_into(snapshot, client, wanted=wanted, versions=versions, scope=scope)
+        except ClusterError as exc:  # unreachable, timed out, or discovery refused or broken
             snapshot.error = exc.message
-        except ClusterError as exc:  # discovery refused or broken
-            snapshot.error = exc.message
+        except (AttributeError, TypeError, KeyError, ValueError) as exc:  # a garbled answer
+            snapshot.error = f"cluster {cluster}: unexpected answer from the API server ({exc})"
         snapshot.requests = client.requests - before
         return snapshot
+
+    def _read_into(
+        self,
+        snapshot: ClusterSnapshot,
+        client: KubeClient,
+        *,
+        wanted: Iterable[tuple[str, str]],
+        versions: Iterable[tuple[str, str, str]],
+        scope: Scope | None = None,
+    ) -> None:
+        cluster = snapshot.cluster
+        snapshot.index = self._index(cluster, client)
+        wanted_set = set(wanted)
+        types = [
+            r
+            for r in snapshot.index.listable(excluded=())
+            if ((r.group, r.kind) in wanted_set if scope else self._should_list(r, wanted_set))
+        ]
+        selector = scope.selector if scope else ""
+        for resource in types:
+            self._list_into(snapshot, client, resource, selector=selector)
+        for group, version, kind in sorted(set(versions)):
+            preferred = snapshot.index.find(group, kind)
+            if preferred is not None and version and version != preferred.version:
+                self._list_into(
+                    snapshot, client, replace(preferred, version=version), selector=selector
+                )
+        for key, api_version in scope.objects if scope else ():
+            self._get_into(snapshot, client, key, api_version)
+        compared = [r.api_version for r in types if (r.group, r.kind) in wanted_set]
+        with self._lock:
+            documents = self._openapi.setdefault(cluster, {})
+        snapshot.definitions = cluster_definitions(client, compared, cache=documents)
 
     def _should_list(self, resource: ApiResource, wanted: set[tuple[str, str]]) -> bool:
         gk = (resource.group, resource.kind)
@@ -247,11 +267,11 @@ class KubeClusterReader:
                 if token:
                     query.append(("continue", token))
                 page = client.get_json(res.path(), query=query, verb="list", what=str(res))
-                for item in page.get("items") or []:
+                found, token = _page(page, cluster=snapshot.cluster, what=str(res))
+                for item in found:
                     item.setdefault("apiVersion", res.api_version)
                     item.setdefault("kind", res.kind)
                     items.append(item)
-                token = (page.get("metadata") or {}).get("continue") or ""
                 if not token:
                     break
         except ClusterUnreachable:
@@ -268,3 +288,23 @@ class KubeClusterReader:
         for item in items:
             target[ResourceKey.of(item)] = item
         snapshot.listed.add((res.group, res.kind))
+
+
+def _page(page: Mapping[str, Any], *, cluster: str, what: str) -> tuple[list[Any], str]:
+    """The items and continue token of a list answer, or `ClusterBadResponse` when it is
+    not shaped like one (a list whose items are not objects is no list at all)."""
+    items = page.get("items") or []
+    meta = page.get("metadata") or {}
+    token = meta.get("continue") if isinstance(meta, Mapping) else None
+    if (
+        not isinstance(items, list)
+        or not all(isinstance(i, dict) and isinstance(i.get("metadata"), dict) for i in items)
+        or not isinstance(token, str | None)
+    ):
+        raise ClusterBadResponse(
+            f"cluster {cluster}: list {what} answered with something that is not a list",
+            cluster=cluster,
+            verb="list",
+            resource=what,
+        )
+    return items, token or ""

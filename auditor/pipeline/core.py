@@ -7,16 +7,19 @@ imports none of them. The service layer (`auditor.service`) composes both.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.apps import adopt_children, discover, renders_applications
 from auditor.config import Config
+from auditor.diff.secrets import use_key
 from auditor.errors import AppNotFound, SourceError
 from auditor.live import ClusterReader, ClusterRegistry, KubeClusterReader
 from auditor.model import App, Discovery, RenderedApp
 from auditor.policy import PolicyRunner, PolicySet, build_runner, load_policy_set
+from auditor.process import clean_stale_scratch
 from auditor.render import Renderer
 from auditor.sources import Checkout, Sources
 
@@ -28,6 +31,31 @@ def default_cache_dir(config: Config) -> Path:
         return Path(config.cache_dir).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "gitops-auditor"
+
+
+MASK_KEY_ENV = "GITOPS_AUDITOR_MASK_KEY"
+
+
+def mask_key(cache: Path, env: Mapping[str, str] | None = None) -> bytes:
+    """The install's key for masking Secret values: `$GITOPS_AUDITOR_MASK_KEY`, else
+    `<cache>/mask.key`, made once (random, readable by its owner only) and kept, so masks
+    stay the same from run to run."""
+    env = os.environ if env is None else env
+    if env.get(MASK_KEY_ENV):
+        return env[MASK_KEY_ENV].encode()
+    path = cache / "mask.key"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    cache.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(secrets.token_hex(32).encode())
+    return path.read_bytes()
 
 
 def find_app(discovery: Discovery, name: str) -> App:
@@ -83,18 +111,24 @@ class Pipeline:
     ) -> Pipeline:
         """Adapters from the config; `reader` replaces the Kubernetes API reader."""
         cache = cache_dir or default_cache_dir(config)
+        clean_stale_scratch()  # what a killed run left behind
+        use_key(mask_key(cache))
         renderer = Renderer(
             cache_dir=cache / "renders",
             kubectl=Path(config.render.kubectl_path) if config.render.kubectl_path else None,
             helm=config.render.helm_path or None,
+            timeout=config.timeouts.render_seconds,
         )
         clusters = ClusterRegistry(config=config, kubeconfig=kubeconfig, context=context)
         return cls(
             config=config,
-            sources=Sources(cache_dir=cache),
+            sources=Sources(cache_dir=cache, timeout=config.timeouts.git_seconds),
             renderer=renderer,
             clusters=clusters,
-            reader=reader or KubeClusterReader(client_for=clusters.client),
+            reader=reader
+            or KubeClusterReader(
+                client_for=clusters.client, read_seconds=config.timeouts.cluster_read_seconds
+            ),
         )
 
     def checkout(self, repo: str | None = None, revision: str | None = None) -> Checkout:

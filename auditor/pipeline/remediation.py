@@ -5,10 +5,12 @@ mode is the policy; naming it with `--app` does not change it (`sync --app` heal
 
 from __future__ import annotations
 
+from auditor.errors import AuditorError
 from auditor.forge.factory import forge_from_config
 from auditor.model import AdoptResult, App, AuditReport, Discovery, Mode, Remediation, SyncStatus
 from auditor.pipeline.core import Pipeline
 from auditor.pipeline.sync import SyncRequest, adopt, sync
+from auditor.remediate.adopt.git import redact
 from auditor.sources import Checkout
 from auditor.store import HealLog
 
@@ -55,11 +57,14 @@ def _adopt(pipeline: Pipeline, checkout: Checkout, app: App) -> AdoptResult:
             fingerprint="",
             error="remediation.forge is not configured in gitops-auditor.yaml",
         )
-    return adopt(
-        pipeline,
-        checkout,
-        app,
-        remote=settings.remote or app.source.repo_url,
-        base_branch=settings.base_branch,
-        forge=forge_from_config(settings),
-    )
+    try:
+        return adopt(
+            pipeline,
+            checkout,
+            app,
+            remote=settings.remote or app.source.repo_url,
+            base_branch=settings.base_branch,
+            forge=forge_from_config(settings, timeout=pipeline.config.timeouts.forge_seconds),
+        )
+    except AuditorError as exc:  # one failed PR fails that app, not the round
+        return AdoptResult(app=app.name, branch="", fingerprint="", error=redact(exc.message))

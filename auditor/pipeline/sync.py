@@ -282,7 +282,9 @@ def adopt(
         return AdoptResult(app=app.name, branch="", fingerprint="", error=why)
     print_ = fingerprint(app.name, report.resources)
     branch = branch_name(app.name, print_)
-    with base_clone(remote, base_branch=base_branch) as root:
+    url, env = pipeline.sources.access(remote)
+    git_seconds = pipeline.config.timeouts.git_seconds
+    with base_clone(url, base_branch=base_branch, env=env, timeout=git_seconds) as root:
 
         def read(rel: str) -> str | None:
             path = root / rel
@@ -308,7 +310,9 @@ def adopt(
         message = f"Adopt live changes of {app.name} ({print_})\n\n" + "\n".join(
             f"- {line}" for line in edits.adopted
         )
-        commit_and_push(root, branch=branch, files=edits.files, message=message)
+        commit_and_push(
+            root, branch=branch, files=edits.files, message=message, env=env, timeout=git_seconds
+        )
     result = AdoptResult(
         app=app.name,
         branch=branch,

@@ -17,25 +17,36 @@ from auditor.policy.library import PolicySet, load_policy_set
 from auditor.policy.pool import WorkerPool
 from auditor.policy.rego import RegoPolicyEngine
 from auditor.policy.runner import PolicyResult, PolicyRunner, PolicyTarget
+from auditor.policy.sandbox import SandboxedPolicyEngine
 
 
-def build_engine(policies: PolicySet, *, config: PolicyConfig) -> PolicyEngine:
-    """The engine `policy.engine` names; loading errors surface here, before any run."""
+def build_engine(
+    policies: PolicySet, *, config: PolicyConfig, pool: WorkerPool | None = None
+) -> PolicyEngine:
+    """The engine `policy.engine` names; loading errors surface here, before any run.
+    The embedded engine runs in `pool`'s sandbox processes when one is given."""
     if config.engine == "opa":
         from auditor.policy.opa_server import OpaServerPolicyEngine
 
         if not config.opa_url:
             raise PolicyEngineError("policy.engine is 'opa' but policy.opa_url is not set")
         return OpaServerPolicyEngine(policies, url=config.opa_url, token=config.opa_token)
+    if pool is not None:
+        return SandboxedPolicyEngine(policies, pool=pool)
     return RegoPolicyEngine(policies)
 
 
 def build_runner(
     policies: PolicySet, *, config: PolicyConfig, cache_dir: Path | None, workers: int | None = None
 ) -> PolicyRunner:
-    """A runner with the configured engine, a disk cache, and a pool for the embedded one."""
-    engine = build_engine(policies, config=config)
-    pool = WorkerPool(policies=policies, workers=workers) if config.engine == "regopy" else None
+    """A runner with the configured engine and a disk cache; the embedded engine runs
+    every evaluation in sandboxed worker processes (policies are untrusted code)."""
+    pool = None
+    if config.engine == "regopy":
+        pool = WorkerPool(
+            policies=policies, workers=workers, threshold=1, memory_mb=config.memory_mb
+        )
+    engine = build_engine(policies, config=config, pool=pool)
     return PolicyRunner(
         policies=policies,
         engine=engine,
@@ -56,6 +67,7 @@ __all__ = [
     "RawOutcome",
     "RegoPolicyEngine",
     "ResultCache",
+    "SandboxedPolicyEngine",
     "WorkerPool",
     "build_engine",
     "build_runner",

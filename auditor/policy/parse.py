@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
+from auditor.errors import ManifestError
+from auditor.manifests import load_yaml
 from auditor.policy.errors import PolicyLoadError
 
 DECISION_RULE = re.compile(r"^(deny|violation|warn)(_\w+)?$")
@@ -101,9 +101,10 @@ def _read_metadata(lines: list[str], *, start: int, path: str) -> tuple[Mapping[
         body.append(lines[index][1:].removeprefix(" "))
         index += 1
     try:
-        meta = yaml.safe_load("\n".join(body)) or {}
-    except yaml.YAMLError as exc:
-        raise PolicyLoadError(f"invalid METADATA block: {exc}", path=path, line=start) from exc
+        meta = load_yaml("\n".join(body), path=path) or {}
+    except ManifestError as exc:
+        problem = exc.message.split(": ", 1)[-1]
+        raise PolicyLoadError(f"invalid METADATA block: {problem}", path=path, line=start) from exc
     if not isinstance(meta, dict):
         raise PolicyLoadError("METADATA must be a YAML mapping", path=path, line=start)
     return meta, index

@@ -1,7 +1,10 @@
 """A process pool of embedded engines: each worker compiles the policy set once, then
 evaluates batches of resources (an app's jobs share a batch unless bigger than one),
-streaming each batch's outcomes back in order. Big runs only; small ones stay in-process.
+streaming each batch's outcomes back in order.
 
+Workers are sandboxes (`sandbox.py`: no environment, an address-space limit). A batch
+whose worker died is evaluated again resource by resource (then rule by rule) in fresh
+sandboxes, so only the rule that killed it becomes an error; the pool then starts anew.
 Worker state (the compiled engine) is per process by nature, built by the initializer.
 """
 
@@ -15,14 +18,15 @@ from typing import Any
 
 from auditor.policy.engine import Job, RawOutcome
 from auditor.policy.library import PolicySet
+from auditor.policy.rego import RegoPolicyEngine
+from auditor.policy.sandbox import DEFAULT_MEMORY_MB, confine, isolated_outcomes
 
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(policies: PolicySet) -> None:
-    from auditor.policy.rego import RegoPolicyEngine
-
-    _WORKER["engine"] = RegoPolicyEngine(policies)
+def _init_worker(policies: PolicySet, memory_mb: int) -> None:
+    confine(memory_mb)
+    _WORKER["engine"] = RegoPolicyEngine(policies, probe=False)
 
 
 def _ready() -> bool:
@@ -45,8 +49,10 @@ class WorkerPool:
         workers: int | None = None,
         threshold: int = 400,
         batches_per_worker: int = 8,
+        memory_mb: int = DEFAULT_MEMORY_MB,
     ) -> None:
         self.policies = policies
+        self.memory_mb = memory_mb
         self.batches_per_worker = batches_per_worker
         self.workers = workers or os.cpu_count() or 1
         self.threshold = threshold
@@ -88,11 +94,33 @@ class WorkerPool:
             previous = group
         batches = [batch for batch in batches if batch]
         work = [[job for _, job in batch] for batch in batches]
-        results = self._pool().map(_run_batch, work) if work else iter(())
-        for number, (batch, outcomes) in enumerate(zip(batches, results, strict=True)):
-            following = batches[number + 1][0][0] if number + 1 < len(batches) else len(jobs)
-            pieces = [(index, result) for (index, _), result in zip(batch, outcomes, strict=True)]
-            yield following, pieces
+        done = 0
+        while done < len(batches):
+            try:
+                for outcomes in self._pool().map(_run_batch, work[done:]):
+                    yield self._pieces(batches, done, outcomes, total=len(jobs))
+                    done += 1
+            except Exception:  # noqa: BLE001 - a worker died or failed: isolate its batch
+                self.close()
+                outcomes = [
+                    isolated_outcomes(self.policies, job, memory_mb=self.memory_mb)
+                    for job in work[done]
+                ]
+                yield self._pieces(batches, done, outcomes, total=len(jobs))
+                done += 1
+
+    @staticmethod
+    def _pieces(
+        batches: Sequence[Sequence[tuple[int, Job]]],
+        number: int,
+        outcomes: Sequence[list[RawOutcome]],
+        *,
+        total: int,
+    ) -> tuple[int, list[tuple[int, list[RawOutcome]]]]:
+        batch = batches[number]
+        following = batches[number + 1][0][0] if number + 1 < len(batches) else total
+        pieces = [(index, result) for (index, _), result in zip(batch, outcomes, strict=True)]
+        return following, pieces
 
     def warm_up(self) -> None:
         """Start the workers now (they compile the policies) so that work done before
@@ -106,7 +134,7 @@ class WorkerPool:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context(method),
                 initializer=_init_worker,
-                initargs=(self.policies,),
+                initargs=(self.policies, self.memory_mb),
             )
         return self._executor
 

@@ -69,7 +69,9 @@ def quiet_stdout() -> Iterator[None]:
 class RegoPolicyEngine:
     """The policies of a `PolicySet`, compiled with regopy."""
 
-    def __init__(self, policies: PolicySet, *, kind_filter: bool = True) -> None:
+    def __init__(
+        self, policies: PolicySet, *, kind_filter: bool = True, probe: bool = True
+    ) -> None:
         self.policies = policies
         self._shim = shim_source(policies)
         self._rules = scope_rules(policies)
@@ -78,7 +80,9 @@ class RegoPolicyEngine:
         self._entrypoints = [f"{SHIM_PACKAGE}/{s}" for s in scopes]
         self._bundles: dict[str, tuple[Any, frozenset[str]]] = {}
         every = [e for scope in scopes for e in self._all(scope)]
-        self._resource_bundle = self._build({}, probe=True, entrypoints=every)
+        # No decision rule at all (`builtin: false` and no paths): nothing to compile,
+        # and every query finds nothing.
+        self._resource_bundle = self._build({}, probe=probe, entrypoints=every) if every else None
         # Per-app bundles hold only what the app's kinds need: smaller, faster builds.
         self._app = AppBundles(policies, self._rules, self._plans)
         self._runner = _interpreter()
@@ -211,28 +215,42 @@ class RegoPolicyEngine:
         self, *, scope: str, context: Mapping[str, Any], resource: Mapping[str, Any]
     ) -> RawOutcome:
         """Slow path after a failed query: each rule alone, errors kept per rule."""
+        interp = self.rule_interpreter(context=context, resource=resource)
+        return outcome_of({key: self.rule_result(interp, key) for key in self._rules[scope]})
+
+    def rule_interpreter(self, *, context: Mapping[str, Any], resource: Mapping[str, Any]) -> Any:
+        """An interpreter with every module, the app's data and `resource` as input, to
+        query rules one by one."""
         interp = _interpreter()
         with quiet_stdout():
             for module in self.policies.modules:
                 interp.add_module(module.path, module.source)
             interp.add_data(context_data(self.policies.data, context))
-        interp.set_input(regopy.Input(resource))
-        values: dict[str, tuple[Any, ...]] = {}
-        exceptions: dict[str, tuple[str, ...]] = {}
-        errors: dict[str, str] = {}
-        for key in self._rules[scope]:
-            package, _, rule = key.removeprefix(EXCEPTION_PREFIX).partition("/")
-            ref = rule_ref(package, rule or "exception")
-            ok, raw = _run(interp, query=f"[v | v := {ref}]")
-            if not ok:
-                errors[key.removeprefix(EXCEPTION_PREFIX)] = str(raw)
-                continue
-            value = flatten(raw)
-            if key.startswith(EXCEPTION_PREFIX):
-                exceptions[package] = exception_names(value)
-            else:
-                values[key] = value
-        return RawOutcome(values=values, exceptions=exceptions, errors=errors)
+        RegoInput(resource).set_on(interp)
+        return interp
+
+    @staticmethod
+    def rule_result(interp: Any, key: str) -> tuple[bool, Any]:
+        """(True, values) or (False, error) of one rule, by its result key."""
+        package, _, rule = key.removeprefix(EXCEPTION_PREFIX).partition("/")
+        ok, raw = _run(interp, query=f"[v | v := {rule_ref(package, rule or 'exception')}]")
+        return (True, flatten(raw)) if ok else (False, str(raw))
+
+
+def outcome_of(results: Mapping[str, tuple[bool, Any]]) -> RawOutcome:
+    """A `RawOutcome` from rule results by result key: (True, values) or (False, error)."""
+    values: dict[str, tuple[Any, ...]] = {}
+    exceptions: dict[str, tuple[str, ...]] = {}
+    errors: dict[str, str] = {}
+    for key, (ok, value) in results.items():
+        name = key.removeprefix(EXCEPTION_PREFIX)
+        if not ok:
+            errors[name] = str(value)
+        elif key.startswith(EXCEPTION_PREFIX):
+            exceptions[name.partition("/")[0]] = exception_names(value)
+        else:
+            values[key] = value
+    return RawOutcome(values=values, exceptions=exceptions, errors=errors)
 
 
 _EMPTY = RawOutcome()
@@ -267,12 +285,69 @@ def _run(
             return False, text
         if text == "undefined":
             return True, None
-        parsed = json.loads(text)
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            # rego-cpp writes some strings (e.g. `sprintf` of a defaulted "") unescaped:
+            # read the values from its node tree instead, string by string.
+            try:
+                return True, _first_expression(rs.rego_output_node(impl))
+            except (regopy.RegoError, ValueError) as exc:
+                return False, f"the policy's result could not be decoded ({exc})"
         first = parsed[0] if isinstance(parsed, list) else parsed
         expressions = first.get("expressions") or [None]
         return True, expressions[0]
     finally:
         rs.rego_free_output(impl)
+
+
+_K = rs.NodeKind
+
+
+def _first_expression(node: Any) -> Any:
+    """The first expression of the first result, from rego-cpp's output tree."""
+    while rs.rego_node_type(node) in (_K.Results, _K.Result):
+        if rs.rego_node_size(node) == 0:
+            return None
+        node = rs.rego_node_get(node, 0)
+    if rs.rego_node_type(node) != _K.Terms or rs.rego_node_size(node) == 0:
+        raise ValueError("no expression in the output")
+    return _node_value(rs.rego_node_get(node, 0))
+
+
+def _node_value(node: Any) -> Any:
+    """A JSON value from an output node; a string that is not valid JSON text is kept as
+    it is written."""
+    kind = rs.rego_node_type(node)
+    children = [rs.rego_node_get(node, i) for i in range(rs.rego_node_size(node))]
+    if kind in (_K.Term, _K.Scalar):
+        return _node_value(children[0])
+    if kind in (_K.Array, _K.Set, _K.Terms):
+        return [_node_value(child) for child in children]
+    if kind == _K.Object:
+        out: dict[str, Any] = {}
+        for item in children:
+            key = _node_value(rs.rego_node_get(item, 0))
+            out[key if isinstance(key, str) else json.dumps(key)] = _node_value(
+                rs.rego_node_get(item, 1)
+            )
+        return out
+    raw = rs.rego_node_value(node)
+    if kind == _K.String:
+        try:
+            text = json.loads(f'"{raw}"')
+        except ValueError:
+            return raw
+        return text if isinstance(text, str) else raw
+    if kind == _K.Int:
+        return int(raw)
+    if kind == _K.Float:
+        return float(raw)
+    if kind in (_K.Boolean, _K.True_, _K.False_):
+        return raw == "true"
+    if kind == _K.Null:
+        return None
+    raise ValueError(f"unexpected node kind {kind}")
 
 
 def _outcome(value: Mapping[str, Any]) -> RawOutcome:

@@ -21,7 +21,7 @@ from auditor.render.documents import RawRender
 from auditor.render.helm import helm_not_found, render_helm
 from auditor.render.kustomize import kustomization_file, render_kustomize
 from auditor.render.scope import ScopeTable, api_group, declared_cluster_scoped
-from auditor.render.tools import default_kubectl, find_helm
+from auditor.render.tools import DEFAULT_TIMEOUT_SECONDS, default_kubectl, find_helm
 
 WORKTREE = "worktree"
 
@@ -46,8 +46,10 @@ class Renderer:
         kubectl: Path | None = None,
         helm: str | None = None,
         cluster_scoped_kinds: Iterable[tuple[str, str]] = (),
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
         self._kubectl = kubectl
+        self._timeout = timeout  # of each helm or kustomize run
         self._helm = helm
         self._scope = ScopeTable(cluster_scoped_kinds)
         self._cache = RenderCache(cache_dir)
@@ -119,6 +121,7 @@ class Renderer:
                 kubectl=kubectl,
                 options=app.source.kustomize,
                 on_run=self._count_kubectl,
+                timeout=self._timeout,
             )
         return render_directory(app_dir, root=root, options=app.source.directory)
 
@@ -134,6 +137,7 @@ class Renderer:
             namespace=app.destination.namespace,
             options=app.source.helm,
             on_run=self._count_helm,
+            timeout=self._timeout,
         )
 
     def _count_kubectl(self) -> None:

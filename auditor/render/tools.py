@@ -8,6 +8,7 @@ deterministic for the inputs (and so may be cached).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from auditor.errors import RenderError
+from auditor.process import die_with_parent
 
 DEFAULT_TIMEOUT_SECONDS = 120.0
 _STDERR_LIMIT = 4000
@@ -75,6 +77,7 @@ def run_tool(
             text=True,
             timeout=timeout,
             check=False,
+            preexec_fn=die_with_parent,
         )
     except subprocess.TimeoutExpired as exc:
         raise ToolError(f"{tool} timed out after {timeout:g}s", deterministic=False) from exc
@@ -85,12 +88,24 @@ def run_tool(
             f"{tool} could not start ({args[0]}): {exc.strerror}", deterministic=False
         ) from exc
     if proc.returncode != 0:
-        stderr = proc.stderr.strip() or proc.stdout.strip()
+        stderr = one_line(proc.stderr) or one_line(proc.stdout)
         if len(stderr) > _STDERR_LIMIT:
             stderr = stderr[:_STDERR_LIMIT] + " ..."
         message = stderr or f"{tool} exited with status {proc.returncode}"
         raise ToolError(message, deterministic=not _looks_transient(message))
     return proc.stdout
+
+
+_WARNING = re.compile(r"^(?:warning\b|w\d{4} |[\w-]+\.go:\d+:)", re.IGNORECASE)
+
+
+def one_line(output: str) -> str:
+    """A tool's failure as one line: its warnings dropped, the error from its first
+    `Error:` line on (or every line), whitespace collapsed."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    lines = [line for line in lines if not _WARNING.match(line)]
+    first = next((i for i, line in enumerate(lines) if line.lower().startswith("error")), 0)
+    return " ".join(" ".join(lines[first:]).split())
 
 
 _TRANSIENT_MARKERS = (

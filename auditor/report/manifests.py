@@ -8,13 +8,13 @@ from typing import Any
 
 import yaml
 
-from auditor.diff.secrets import is_secret, mask_object
+from auditor.diff.secrets import masked
 from auditor.model import RenderedApp
 
 
 def _plain(obj: Any, *, show_secrets: bool) -> Any:
     plain = json.loads(json.dumps(obj, default=str))
-    return plain if show_secrets or not is_secret(plain) else mask_object(plain)
+    return plain if show_secrets else masked(plain)
 
 
 def manifests_yaml(rendered: RenderedApp, *, show_secrets: bool = False) -> str:

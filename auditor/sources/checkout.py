@@ -38,18 +38,33 @@ class Checkout:
 class Sources:
     """Opens repos by URL or path; one mirror per remote, shared for the process."""
 
-    def __init__(self, *, cache_dir: Path, credentials: Credentials | None = None) -> None:
+    def __init__(
+        self, *, cache_dir: Path, credentials: Credentials | None = None, timeout: float = 300.0
+    ) -> None:
         self.cache_dir = cache_dir
         self.credentials = credentials or Credentials.from_env()
+        self.timeout = timeout  # of each git command (fetch, ls-remote)
         self._mirrors: dict[str, GitMirror] = {}
 
     def mirror(self, url: str) -> GitMirror:
         key, embedded = (str(Path(url).resolve()), None) if is_local(url) else split_userinfo(url)
         if key not in self._mirrors:
             self._mirrors[key] = GitMirror(
-                url=key, cache_dir=self.cache_dir, credentials=embedded or self.credentials
+                url=key,
+                cache_dir=self.cache_dir,
+                credentials=embedded or self.credentials,
+                timeout=self.timeout,
             )
         return self._mirrors[key]
+
+    def access(self, url: str) -> tuple[str, dict[str, str]]:
+        """How git reaches `url` outside the mirrors (the adopt clone and push): the URL
+        without credentials and the environment carrying them (the mirrors' own path:
+        `GITOPS_AUDITOR_GIT_*`, or the URL's userinfo, sent as a header)."""
+        if is_local(url):
+            return url, Credentials().git_env()
+        clean, embedded = split_userinfo(url)
+        return clean, (embedded or self.credentials).git_env()
 
     def checkout(self, url: str, revision: str | None = None, *, refresh: bool = True) -> Checkout:
         """The tree of `url` at `revision` (a local path with no revision: the working tree).

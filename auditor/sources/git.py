@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import git
 
 from auditor.errors import AuthenticationFailed, RemoteUnreachable, SourceError, UnknownRevision
+from auditor.process import die_with_parent
 from auditor.secretenv import read_secret
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,9 @@ def classify(exc: git.GitCommandError, *, url: str, revision: str | None = None)
         or "invalid reference" in low
     ):
         return UnknownRevision(f"revision {revision!r} not found in {url}")
+    timed_out = re.search(r"timeout: the command .* did not complete in ([\d.]+) secs", low)
+    if timed_out:
+        return RemoteUnreachable(f"repository {url} did not answer within {timed_out[1]}s")
     if any(h in low for h in _AUTH_HINTS):
         return AuthenticationFailed(
             f"authentication failed for {url}: {detail} "
@@ -156,9 +160,12 @@ def _locked(path: Path) -> Iterator[None]:
 class GitMirror:
     """A bare mirror of one remote in the cache, fetched on demand."""
 
-    def __init__(self, *, url: str, cache_dir: Path, credentials: Credentials) -> None:
+    def __init__(
+        self, *, url: str, cache_dir: Path, credentials: Credentials, timeout: float = 300.0
+    ) -> None:
         self.url = url
         self.credentials = credentials
+        self.timeout = timeout
         digest = hashlib.sha256(url.encode()).hexdigest()[:16]
         slug = re.sub(r"[^A-Za-z0-9]+", "-", url.rstrip("/").rsplit("/", 1)[-1])[:40]
         self.dir = cache_dir / "repos" / f"{slug}-{digest}.git"
@@ -174,7 +181,7 @@ class GitMirror:
     def _run(self, *args: str, revision: str | None = None) -> str:
         try:
             out: str = self._git().execute(
-                ["git", *args],
+                ["git", *args], kill_after_timeout=self.timeout, preexec_fn=die_with_parent
             )
             return out
         except git.GitCommandError as exc:
@@ -265,7 +272,7 @@ class GitMirror:
                 git.Repo(str(self.dir)).archive(buf, treeish=sha, format="tar")
                 buf.seek(0)
                 with tarfile.open(fileobj=buf) as tar:
-                    tar.extractall(tmp, filter="data")
+                    tar.extractall(tmp, filter=self._safe_member)
                 tmp.rename(target)
             except git.GitCommandError as exc:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -274,6 +281,16 @@ class GitMirror:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
         return target
+
+    def _safe_member(self, member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+        """tarfile's `data` filter, except that a member it refuses (a symlink that is
+        absolute or leaves the repository) is skipped, as the working tree's reader skips
+        it, instead of failing the whole export."""
+        try:
+            return tarfile.data_filter(member, dest)
+        except tarfile.FilterError as exc:
+            log.warning("%s: skipped %s: %s", self.url, member.name, exc)
+            return None
 
     def changed_files(self, base: str, head: str) -> list[str]:
         out = self._run("diff", "--name-only", f"{base}..{head}")

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from auditor.sources.local import commit_all, init_repo
@@ -287,3 +288,87 @@ def test_base_head_checks_an_application_whose_file_alone_changed(
     assert [a["name"] for a in report["apps"]] == ["web-production"]
     argo = {p for _, p, _, _ in _violations(report) if p.startswith("argocd/")}
     assert argo == {"argocd/automated-sync"}
+
+
+HOOK_JOB = {
+    "apiVersion": "batch/v1",
+    "kind": "Job",
+    "metadata": {
+        "generateName": "migrate-",
+        "annotations": {"argocd.argoproj.io/hook": "PreSync"},
+    },
+    "spec": {
+        "template": {
+            "spec": {
+                "restartPolicy": "Never",
+                "containers": [
+                    {
+                        **CONTAINER,
+                        "name": "m",
+                        "image": "registry.example.com/m:latest",
+                        "args": ['say "hi"', "back\\slash", "a\nb"],
+                    }  # fmt: skip
+                ],
+            }
+        }
+    },
+}
+
+
+def test_a_hook_job_with_generate_name_and_odd_strings_is_checked(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    repo = clean_repo(tmp_path)
+    (repo / "apps" / "web" / "hook.yaml").write_text(yaml.safe_dump(HOOK_JOB))
+    commit_all(repo, message="hook")
+    for output in ("text", "json", "sarif", "junit", "github", "markdown"):
+        result = invoke("check", "--repo", str(repo), "-o", output)
+        assert result.exit_code == 1, (output, result.output)  # the deny, never a crash
+    report = json.loads(invoke("check", "--repo", str(repo), "-o", "json").output)
+    [web] = [a for a in report["apps"] if a["name"] == "web"]
+    assert {(v["policy"], v["source"]["path"]) for v in web["violations"]} == {
+        ("images/no-latest", "apps/web/hook.yaml")
+    }
+    assert not [v for v in web["violations"] if v["severity"] == "error"]
+
+
+def test_builtin_false_and_no_policies_means_no_violations(invoke: Invoke, tmp_path: Path) -> None:
+    config = tmp_path / "gitops-auditor.yaml"
+    config.write_text(yaml.safe_dump({"policy": {"builtin": False}}))
+    result = invoke("check", "--repo", str(clean_repo(tmp_path)), "--config", str(config))
+    assert result.exit_code == 0, result.output
+    assert "0 deny, 0 warn, 0 error" in result.output
+
+
+BOMB = """package team.bomb
+
+import rego.v1
+
+deny contains msg if {
+	input.kind == "Deployment"
+	msg := sprintf("%d", [count(numbers.range(1, 200000000))])
+}
+
+deny_named contains msg if {
+	input.kind == "Deployment"
+	msg := sprintf("deployment %s", [input.metadata.name])
+}
+"""
+
+
+def test_policy_paths_are_relative_to_the_config_file_and_a_memory_bomb_is_an_error(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "conf" / "rules").mkdir(parents=True)
+    (tmp_path / "conf" / "rules" / "bomb.rego").write_text(BOMB)
+    config = tmp_path / "conf" / "gitops-auditor.yaml"
+    config.write_text(
+        yaml.safe_dump({"policy": {"builtin": False, "paths": ["rules"], "memory_mb": 256}})
+    )
+    repo = clean_repo(tmp_path)
+    monkeypatch.chdir(tmp_path)  # `rules` is no directory here: only the config's counts
+    result = invoke("check", "--repo", str(repo), "--config", str(config), "-o", "json")
+    assert result.exit_code == 2, result.output  # a policy error, never a deny or a crash
+    [web] = [a for a in json.loads(result.output)["apps"] if a["name"] == "web"]
+    found = {(v["policy"], v["severity"]) for v in web["violations"]}
+    assert found == {("team.bomb/deny", "error"), ("team.bomb/deny_named", "deny")}

@@ -3,6 +3,7 @@ resource, over HTTP from kubesim with the real client; retry is decided by type.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from auditor.live.errors import (
     ClusterForbidden,
     ClusterServerError,
     ClusterThrottled,
+    ClusterTimedOut,
     ClusterUnauthorized,
     ClusterUnreachable,
     ResourceConflict,
@@ -37,8 +39,15 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSim]:
 @pytest.fixture
 def client(sim: RunningSim) -> Iterator[KubeClient]:
     registry = ClusterRegistry(config=Config(), kubeconfig=str(sim.kubeconfig))
-    yield registry.client("in-cluster")
+    client = registry.client("in-cluster")
+    waits: list[float] = []
+    client.sleep = waits.append  # retries of reads are recorded, never waited for
+    yield client
     sim.sim.faults.clear()
+
+
+def waits(client: KubeClient) -> list[float]:
+    return client.sleep.__self__  # type: ignore[attr-defined, no-any-return]
 
 
 @pytest.mark.parametrize(
@@ -58,7 +67,7 @@ def client(sim: RunningSim) -> Iterator[KubeClient]:
 def test_each_status_is_its_own_type(
     client: KubeClient, sim: RunningSim, status: int, cls: type[Exception], retryable: bool
 ) -> None:
-    sim.sim.faults.add(Fault(status=status, path="/api/v1/configmaps$"))
+    sim.sim.faults.add(Fault(status=status, path="/api/v1/configmaps$", times=None))
     with pytest.raises(cls) as info:
         client.get_json("/api/v1/configmaps", verb="list", what="configmaps")
     exc = info.value
@@ -77,10 +86,57 @@ def test_forbidden_names_verb_and_resource(client: KubeClient, sim: RunningSim) 
 
 
 def test_retry_after_is_kept(client: KubeClient, sim: RunningSim) -> None:
-    sim.sim.faults.add(Fault(status=429, path="/api/v1/configmaps$", retry_after=7))
+    sim.sim.faults.add(Fault(status=429, path="/api/v1/configmaps$", retry_after=7, times=None))
     with pytest.raises(ClusterThrottled) as info:
         client.get_json("/api/v1/configmaps")
     assert info.value.retry_after == 7.0
+    assert waits(client) == [7.0, 7.0]  # two retries, each after what the server asked
+
+
+def test_a_read_is_retried_through_transient_errors(client: KubeClient, sim: RunningSim) -> None:
+    sim.sim.faults.add(Fault(status=503, path="/api/v1/configmaps$", times=1))
+    sim.sim.faults.add(Fault(status=429, path="/api/v1/configmaps$", times=1))
+    assert client.get_json("/api/v1/configmaps")["kind"] == "ConfigMapList"
+    assert waits(client) == [0.5, 1.0]  # the default backoff, doubling
+
+
+def test_a_refusal_is_not_retried(client: KubeClient, sim: RunningSim) -> None:
+    sim.sim.faults.add(Fault(status=403, path="/api/v1/configmaps$", times=1))
+    with pytest.raises(ClusterForbidden):
+        client.get_json("/api/v1/configmaps")
+    assert waits(client) == []
+
+
+def test_a_dripping_answer_is_cut_at_the_deadline(client: KubeClient, sim: RunningSim) -> None:
+    client.timeout = 1.5
+    sim.sim.faults.add(Fault(drip=0.3, path="/api/v1/configmaps$", times=None))
+    started = time.monotonic()
+    with pytest.raises(ClusterTimedOut) as info:
+        client.get_json("/api/v1/configmaps", verb="list", what="configmaps")
+    assert time.monotonic() - started < 10  # 3 tries of 1.5 s, not the ~5 min of the drip
+    assert info.value.retryable and "did not answer in time" in info.value.message
+
+
+def test_a_group_of_requests_shares_one_deadline(client: KubeClient, sim: RunningSim) -> None:
+    sim.sim.faults.add(Fault(latency=0.4, path="/api/v1/configmaps$", times=None))
+    with client.within(1.0), pytest.raises(ClusterTimedOut):
+        for _ in range(10):
+            client.get_json("/api/v1/configmaps")
+
+
+def test_an_answer_cut_off_midway_is_unreachable(client: KubeClient, sim: RunningSim) -> None:
+    sim.sim.faults.add(Fault(cut=True, path="/api/v1/configmaps$", times=None))
+    with pytest.raises(ClusterUnreachable):
+        client.get_json("/api/v1/configmaps")
+
+
+@pytest.mark.parametrize("body", [b"[1, 2]", b'"text"', b"<html>502</html>"])
+def test_a_200_that_is_no_api_object_is_a_bad_response(
+    client: KubeClient, sim: RunningSim, body: bytes
+) -> None:
+    sim.sim.faults.add(Fault(body=body, path="/api/v1/configmaps$", times=None))
+    with pytest.raises(ClusterBadResponse):
+        client.get_json("/api/v1/configmaps")
 
 
 def test_a_real_not_found(client: KubeClient) -> None:

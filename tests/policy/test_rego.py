@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor.policy.engine import RawOutcome
 from auditor.policy.errors import PolicyLoadError
 from auditor.policy.library import load_policy_set
 from auditor.policy.rego import RegoPolicyEngine
@@ -116,3 +117,48 @@ def test_unknown_function_names_file_and_line(tmp_path: Path) -> None:
 def test_missing_policy_dir_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(PolicyLoadError, match="does not exist"):
         load_policy_set(builtin=False, paths=[tmp_path / "nope"])
+
+
+ODD = """package odd
+
+import rego.v1
+
+deny contains msg if {
+	input.metadata.annotations.quoted == "say \\"hi\\" \\\\ back\\nslash"
+	msg := sprintf("matched %v", [input.metadata.annotations.quoted])
+}
+
+deny_named contains msg if {
+	name := object.get(input, ["metadata", "name"], "")
+	msg := sprintf("Job %s: unnamed", [name])
+}
+"""
+
+
+def test_strings_with_quotes_backslashes_and_newlines_reach_rules_intact(tmp_path: Path) -> None:
+    policies = load_policy_set(builtin=False, paths=[write(tmp_path, {"odd.rego": ODD})])
+    [outcome] = RegoPolicyEngine(policies).evaluate(
+        scope="resource",
+        context={},
+        resources=[deployment("web", quoted='say "hi" \\ back\nslash')],
+    )
+    assert outcome.values["odd/deny"] == ('matched say "hi" \\ back\nslash',)
+    assert not outcome.errors
+
+
+def test_a_result_rego_cpp_writes_as_invalid_json_is_still_read(tmp_path: Path) -> None:
+    # rego-cpp writes `sprintf` of a defaulted "" unescaped (`Job "": ...`), as for an
+    # object with generateName (hook Jobs): the result is read string by string.
+    policies = load_policy_set(builtin=False, paths=[write(tmp_path, {"odd.rego": ODD})])
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"generateName": "migrate-"}}
+    [outcome] = RegoPolicyEngine(policies).evaluate(scope="resource", context={}, resources=[job])
+    assert not outcome.errors
+    [message] = outcome.values["odd/deny_named"]
+    assert message.startswith("Job ") and message.endswith(": unnamed")
+
+
+def test_no_policies_at_all_find_nothing() -> None:
+    engine = RegoPolicyEngine(load_policy_set(builtin=False))
+    assert engine.evaluate(scope="resource", context={}, resources=[deployment("web")]) == [
+        RawOutcome()
+    ]

@@ -52,3 +52,18 @@ def test_default_kubectl_is_the_packaged_one_not_path() -> None:
     assert kubectl is not None and kubectl != Path("/usr/bin/kubectl")
     version = run_tool([str(kubectl), "version", "--client"], tool="kubectl")
     assert "Kustomize Version: v5" in version
+
+
+def test_a_failure_is_one_line_without_the_tools_warnings() -> None:
+    script = (
+        "echo 'walk.go:75: found symbolic link in path: /c/templates/x' >&2; "
+        "echo 'WARNING: Kubernetes configuration file is group-readable' >&2; "
+        "echo 'W0101 12:00:00.000 warnings.go:70 deprecated' >&2; "
+        'printf \'Error: template: c/templates/a.yaml:3:4:\\n  executing "a" at <.x>:\\n'
+        "  nil pointer\\n' >&2; exit 1"
+    )
+    with pytest.raises(ToolError) as info:
+        run_tool(["/bin/sh", "-c", script], tool="helm")
+    assert info.value.message == (
+        'Error: template: c/templates/a.yaml:3:4: executing "a" at <.x>: nil pointer'
+    )

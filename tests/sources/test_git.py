@@ -191,3 +191,56 @@ def test_credentials_in_a_url_never_show_and_are_sent_as_a_header(
     assert expected in _AuthRequired.seen
     config = "".join(p.read_text() for p in (tmp_path / "cache").rglob("config"))
     assert "word" not in config and auth_server in config
+
+
+def test_a_committed_symlink_out_of_the_repo_is_skipped_not_fatal(
+    tmp_path: Path, sources: Sources
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "apps").mkdir(parents=True)
+    (repo / "apps" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n")
+    (repo / "apps" / "passwd.yaml").symlink_to("/etc/passwd")
+    (repo / "apps" / "up.yaml").symlink_to("../../outside.yaml")
+    (repo / "apps" / "same.yaml").symlink_to("cm.yaml")
+    git.Repo.init(str(repo), initial_branch="main")
+    sha = commit_all(repo, message="links")
+    tree = sources.checkout(str(repo), sha).root
+    assert sorted(p.name for p in (tree / "apps").iterdir()) == ["cm.yaml", "same.yaml"]
+    assert (tree / "apps" / "same.yaml").read_text().startswith("apiVersion")
+
+
+def test_a_remote_that_accepts_and_never_answers_fails_within_the_deadline(
+    tmp_path: Path,
+) -> None:
+    import socket
+    import time
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)  # accepts (the kernel does), never answers
+        port = server.getsockname()[1]
+        sources = Sources(cache_dir=tmp_path / "cache", credentials=Credentials(), timeout=2)
+        started = time.monotonic()
+        with pytest.raises(RemoteUnreachable, match="did not answer within 2s"):
+            sources.checkout(f"http://127.0.0.1:{port}/team/deployments.git", None)
+        assert time.monotonic() - started < 30
+
+
+def test_the_adopt_clone_sends_the_token_as_a_header_and_never_shows_it(
+    auth_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.errors import SourceError
+    from auditor.remediate.adopt.git import base_clone
+
+    monkeypatch.setenv("GITOPS_AUDITOR_GIT_TOKEN", "env-token")
+    sources = Sources(cache_dir=tmp_path / "cache")
+    for remote, sent in [
+        (auth_server, b"x-access-token:env-token"),
+        (auth_server.replace("http://", "http://bot:url-t%40ken@"), b"bot:url-t@ken"),
+    ]:
+        url, env = sources.access(remote)
+        assert "t%40ken" not in url and "t@ken" not in url
+        with pytest.raises(SourceError) as info, base_clone(url, base_branch="main", env=env):
+            pass
+        assert "ken" not in str(info.value) and auth_server in str(info.value)
+        assert "Basic " + base64.b64encode(sent).decode() in _AuthRequired.seen

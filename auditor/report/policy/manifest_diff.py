@@ -1,36 +1,22 @@
 """The desired-manifest diff of an app between two revisions: unified diff of the
-rendered YAML, resources in a stable order, Secret values masked."""
+rendered YAML, resources in a stable order, Secret values masked (keyed hashes, so an
+edit shows), and their `last-applied-configuration` too."""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import yaml
 
+from auditor.diff.secrets import masked
 from auditor.model import Resource
-
-MASK = "++++++++"
-
-
-def mask_secret(body: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A Secret with every `data`/`stringData` value replaced (keys kept, to show edits)."""
-    if body.get("kind") != "Secret" or body.get("apiVersion") != "v1":
-        return body
-    masked = dict(body)
-    for field in ("data", "stringData"):
-        values = body.get(field)
-        if isinstance(values, Mapping):
-            masked[field] = {key: MASK for key in values}
-    return masked
 
 
 def manifests_text(resources: Sequence[Resource]) -> str:
     docs = sorted(resources, key=lambda r: r.key)
     return "".join(
-        "---\n"
-        + yaml.safe_dump(dict(mask_secret(r.body)), sort_keys=True, default_flow_style=False)
+        "---\n" + yaml.safe_dump(dict(masked(r.body)), sort_keys=True, default_flow_style=False)
         for r in docs
     )
 
