@@ -22,8 +22,9 @@ from auditor.sources import Checkout
 CLUSTERS = (IN_CLUSTER_NAME, "production")
 
 
-def write_fleet(root: Path, *, apps: int, per_app: int) -> None:
-    """`apps` Applications; even ones plain YAML, odd ones a Kustomize overlay of a base."""
+def write_fleet(root: Path, *, apps: int, per_app: int, kustomize: bool = True) -> None:
+    """`apps` Applications; even ones plain YAML, odd ones a Kustomize overlay of a base
+    (all plain YAML without `kustomize`)."""
     base = root / "base"
     base.mkdir(parents=True)
     (base / "deployment.yaml").write_text(yaml.safe_dump(deployment("web")))
@@ -34,7 +35,7 @@ def write_fleet(root: Path, *, apps: int, per_app: int) -> None:
         app_dir.mkdir(parents=True)
         docs = [configmap(f"{name}-cfg-{j}") for j in range(per_app - 2)]
         docs.append(service("web"))
-        if i % 2:
+        if i % 2 and kustomize:
             (app_dir / "extra.yaml").write_text(yaml.safe_dump_all(docs))
             (app_dir / "kustomization.yaml").write_text(
                 "resources: [../../base, extra.yaml]\nimages:\n"
