@@ -283,9 +283,30 @@ class UnmanagedChange:
     time: str = ""
 
 
+class HealthStatus(StrEnum):
+    """Argo CD's health vocabulary, from most to least healthy (as Argo CD orders it)."""
+
+    HEALTHY = "Healthy"
+    SUSPENDED = "Suspended"
+    PROGRESSING = "Progressing"
+    MISSING = "Missing"
+    DEGRADED = "Degraded"
+    UNKNOWN = "Unknown"
+
+
+@dataclass(frozen=True)
+class Health:
+    """Argo CD's health assessment of a resource or an app: a status and its message."""
+
+    status: HealthStatus
+    message: str = ""
+
+
 @dataclass(frozen=True)
 class ResourceDrift:
-    """The comparison of one resource between Git and a cluster."""
+    """The comparison of one resource between Git and a cluster. `health` is Argo CD's
+    assessment of the live object (Missing when it is not live), None for kinds Argo CD
+    has no built-in health check for."""
 
     key: ResourceKey
     version: str
@@ -293,6 +314,7 @@ class ResourceDrift:
     changes: tuple[FieldChange, ...] = ()
     unmanaged: tuple[UnmanagedChange, ...] = ()
     diff: str = ""
+    health: Health | None = None
 
     @property
     def requires_pruning(self) -> bool:
@@ -317,7 +339,9 @@ class Violation:
 
 @dataclass(frozen=True)
 class AppReport:
-    """The audit of one app: its sync status, per-resource drift and policy results."""
+    """The audit of one app: its sync status, health, per-resource drift and policy
+    results. `health` is Argo CD's aggregate of its resources' health (Unknown when the
+    app could not be compared; None only on reports built without a comparison)."""
 
     name: str
     project: str
@@ -330,6 +354,7 @@ class AppReport:
     resources: tuple[ResourceDrift, ...] = ()
     violations: tuple[Violation, ...] = ()
     notes: tuple[str, ...] = ()
+    health: Health | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 from auditor.config import Config
 from auditor.diff import DEFAULT_CONTROLLERS, DiffOptions, diff_app
 from auditor.diff.schema import Definitions
+from auditor.health import app_health, resource_health
 from auditor.live import ClusterError, ClusterSnapshot
 from auditor.live.dryrun import predict
 from auditor.live.tracking import tracked_by_app, with_tracking
@@ -24,8 +25,11 @@ from auditor.model import (
     AppReport,
     AuditReport,
     AuditStats,
+    Health,
+    HealthStatus,
     RenderedApp,
     Resource,
+    ResourceDrift,
     ResourceKey,
     ResourceStatus,
     SyncStatus,
@@ -143,7 +147,7 @@ def compare_app(
     )
     paired = pair(app, rendered, snapshot, label_key=pipeline.config.tracking.instance_label_key)
     if isinstance(paired, Unpaired):
-        return replace(base, error=paired.reason), paired
+        return unknown(base, paired.reason), paired
     assert snapshot is not None
     desired = list(paired.desired)
     declared = {r.key for r in desired}
@@ -156,9 +160,11 @@ def compare_app(
                 pipeline.clusters.client(app.cluster), snapshot.index_or_raise(), existing
             )
         except ClusterError as exc:
-            return replace(base, error=f"server-side diff: {exc.message}"), paired
+            return unknown(base, f"server-side diff: {exc.message}"), paired
     options = diff_options(pipeline.config, app, facts or ClusterFacts.of(snapshot))
-    drifts = diff_app(desired, live, options=options, predicted=predicted)
+    drifts, health = with_health(
+        diff_app(desired, live, options=options, predicted=predicted), live
+    )
     out_of_sync = any(d.status != ResourceStatus.SYNCED for d in drifts) or (
         app.name in pipeline.config.diff.strict_apps and any(d.unmanaged for d in drifts)
     )
@@ -166,8 +172,30 @@ def compare_app(
         base,
         sync=SyncStatus.OUT_OF_SYNC if out_of_sync else SyncStatus.SYNCED,
         resources=drifts,
+        health=health,
     )
     return report, paired
+
+
+def unknown(base: AppReport, reason: str) -> AppReport:
+    """An app that could not be compared: Unknown sync and health, with the reason."""
+    return replace(base, error=reason, health=Health(HealthStatus.UNKNOWN, reason))
+
+
+def with_health(
+    drifts: Iterable[ResourceDrift], live: Iterable[Mapping[str, Any]]
+) -> tuple[tuple[ResourceDrift, ...], Health]:
+    """Each resource with Argo CD's health of its live object (Missing when not live), and
+    the app's health aggregated from them."""
+    by_key = {ResourceKey.of(obj): obj for obj in live}
+    out = []
+    counted = []
+    for drift in drifts:
+        obj = None if drift.status == ResourceStatus.MISSING else by_key.get(drift.key)
+        health = Health(HealthStatus.MISSING) if obj is None else resource_health(obj)
+        out.append(replace(drift, health=health))
+        counted.append((drift.key, obj, health))
+    return tuple(out), app_health(counted)
 
 
 def with_policies(
