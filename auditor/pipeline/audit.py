@@ -13,13 +13,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from auditor.config import Config
+from auditor.config import Config, TrackingConfig
 from auditor.diff import DEFAULT_CONTROLLERS, DiffOptions, diff_app
 from auditor.diff.schema import Definitions
 from auditor.health import app_health, resource_health
 from auditor.live import ClusterError, ClusterSnapshot
 from auditor.live.dryrun import predict
-from auditor.live.tracking import tracked_by_app, with_tracking
+from auditor.live.tracking import tracked_by_app, tracking_method, with_tracking
 from auditor.model import (
     App,
     AppReport,
@@ -145,7 +145,14 @@ def compare_app(
         sync=SyncStatus.UNKNOWN,
         notes=rendered.notes,
     )
-    paired = pair(app, rendered, snapshot, label_key=pipeline.config.tracking.instance_label_key)
+    tracked = list(tracked)
+    paired = pair(
+        app,
+        rendered,
+        snapshot,
+        tracking=pipeline.config.tracking,
+        tracked=tracked,
+    )
     if isinstance(paired, Unpaired):
         return unknown(base, paired.reason), paired
     assert snapshot is not None
@@ -255,9 +262,18 @@ class Unpaired:
 
 
 def pair(
-    app: App, rendered: RenderedApp, snapshot: ClusterSnapshot | None, *, label_key: str
+    app: App,
+    rendered: RenderedApp,
+    snapshot: ClusterSnapshot | None,
+    *,
+    tracking: TrackingConfig,
+    tracked: Sequence[Mapping[str, Any]] = (),
 ) -> Paired | Unpaired:
-    """The desired resources and their live counterparts, or why they cannot be compared."""
+    """The desired resources and their live counterparts, or why they cannot be compared.
+
+    Desired objects carry the tracking metadata Argo CD adds before comparing: the live
+    object's own method, else the app's (`tracking.method`, or as its `tracked` live
+    objects show it), so a live object stripped of its label is drift."""
     if rendered.error:
         return Unpaired(rendered.error)
     if snapshot is None or snapshot.error:
@@ -274,14 +290,23 @@ def pair(
     failures += [f"cannot check for Extra resources: {f}" for f in unseen]
     if failures:
         return Unpaired("; ".join(failures))
-    tracked = tuple(
+    label_key = tracking.instance_label_key
+    counterparts = {r.key: snapshot.get(r.key) for r in desired}
+    method: str = tracking.method
+    if method == "auto":
+        seen = [*tracked, *(o for o in counterparts.values() if o is not None)]
+        method = tracking_method(seen, label_key=label_key)
+    marked = tuple(
         replace(
-            r, body=with_tracking(r.body, snapshot.get(r.key), app=app.name, label_key=label_key)
+            r,
+            body=with_tracking(
+                r.body, counterparts[r.key], app=app.name, label_key=label_key, method=method
+            ),
         )
         for r in desired
     )
-    live = tuple(obj for r in tracked if (obj := snapshot.get(r.key, r.api_version)) is not None)
-    return Paired(desired=tracked, live=live)
+    live = tuple(obj for r in marked if (obj := snapshot.get(r.key, r.api_version)) is not None)
+    return Paired(desired=marked, live=live)
 
 
 def _scoped(resource: Resource, snapshot: ClusterSnapshot) -> Resource:

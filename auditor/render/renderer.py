@@ -1,7 +1,8 @@
 """The render stage: an app plus a checkout directory in, its desired manifests out.
 
 `Renderer.render` picks the source type as Argo CD does (Helm, Kustomize, Directory), uses
-the render cache, then applies Argo CD's namespacing rule and rejects duplicate objects.
+the render cache, then applies Argo CD's namespacing rule and, as Argo CD, keeps the last
+of objects defined twice with a warning.
 Called by the pipeline; never raises for a problem of the app itself.
 """
 
@@ -155,13 +156,12 @@ class Renderer:
             )
             for m in raw.manifests
         )
-        duplicate = find_duplicate(resources)
+        kept, warnings = deduplicate(resources)
         return RenderedApp(
             app=app.name,
             revision=revision,
-            resources=() if duplicate else resources,
-            notes=raw.notes,
-            error=duplicate,
+            resources=kept,
+            notes=raw.notes + warnings,
         )
 
 
@@ -178,19 +178,27 @@ def namespaced(body: Any, *, scope: ScopeTable, default_namespace: str) -> dict[
     return out
 
 
-def find_duplicate(resources: Iterable[Resource]) -> str | None:
-    """The error for the first object defined twice (same group, kind, namespace, name)."""
-    seen: dict[ResourceKey, SourceLocation | None] = {}
+def deduplicate(resources: Iterable[Resource]) -> tuple[tuple[Resource, ...], tuple[str, ...]]:
+    """Argo CD's rule for an object defined more than once (same group, kind, namespace,
+    name): the last definition wins, and the app gets a warning naming every place (Argo
+    CD's RepeatedResourceWarning condition), not an error."""
+    by_key: dict[ResourceKey, list[Resource]] = {}
+    order: list[Resource | ResourceKey] = []
     for resource in resources:
-        if not resource.key.name:
-            continue  # generateName objects get their name at creation
-        if resource.key in seen:
-            return (
-                f"duplicate resource {resource.key}: defined in "
-                f"{_where(seen[resource.key])} and {_where(resource.source)}"
-            )
-        seen[resource.key] = resource.source
-    return None
+        if not resource.key.name:  # generateName objects get their name at creation
+            order.append(resource)
+            continue
+        if resource.key not in by_key:
+            order.append(resource.key)
+        by_key.setdefault(resource.key, []).append(resource)
+    kept = tuple(item if isinstance(item, Resource) else by_key[item][-1] for item in order)
+    warnings = tuple(
+        f"warning: resource {key} appeared {len(found)} times among application resources "
+        f"({', '.join(_where(r.source) for r in found)}); the last one is used"
+        for key, found in by_key.items()
+        if len(found) > 1
+    )
+    return kept, warnings
 
 
 def _where(source: SourceLocation | None) -> str:
