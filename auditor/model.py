@@ -384,6 +384,7 @@ class ActionKind(StrEnum):
     PRUNED = "pruned"
     SKIPPED = "skipped"
     FAILED = "failed"
+    HOOK = "hook"  # a resource hook ran and completed
 
 
 @dataclass(frozen=True)
@@ -391,7 +392,8 @@ class ObjectAction:
     """One object's outcome in a sync: the action, why, and the fields it changes.
 
     `manager` names the field manager a loop-guarded resource fights; `attempts` counts
-    requests sent (retries included); `wave` is the Argo CD sync wave it ran in."""
+    requests sent (retries included); `wave` and `phase` are the Argo CD sync wave and
+    phase (PreSync, Sync, PostSync, SyncFail) it ran in."""
 
     key: ResourceKey
     action: ActionKind
@@ -400,6 +402,7 @@ class ObjectAction:
     wave: int = 0
     attempts: int = 0
     manager: str = ""
+    phase: str = "Sync"
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from auditor.model import (
 from auditor.pipeline.core import Pipeline, Progress
 from auditor.policy import PolicyTarget
 from auditor.policy.live import app_context, evaluate_live, has_live_policies
+from auditor.remediate.hooks import not_compared
 from auditor.sources import Checkout
 
 
@@ -158,7 +159,9 @@ def compare_app(
     assert snapshot is not None
     desired = list(paired.desired)
     declared = {r.key for r in desired}
-    live = [*paired.live, *(obj for obj in tracked if ResourceKey.of(obj) not in declared)]
+    # Live hooks (a PreSync Job a sync left behind) are the app's but never Extra.
+    extra = [o for o in tracked if ResourceKey.of(o) not in declared and not not_compared(o)]
+    live = [*paired.live, *extra]
     predicted = None
     if server_side(pipeline.config, app):
         existing = [r for r in desired if snapshot.get(r.key) is not None]
@@ -271,6 +274,7 @@ def pair(
 ) -> Paired | Unpaired:
     """The desired resources and their live counterparts, or why they cannot be compared.
 
+    Hooks and `Skip` objects are not compared (Argo CD runs them, it does not sync them).
     Desired objects carry the tracking metadata Argo CD adds before comparing: the live
     object's own method, else the app's (`tracking.method`, or as its `tracked` live
     objects show it), so a live object stripped of its label is drift."""
@@ -280,7 +284,7 @@ def pair(
         return Unpaired(
             snapshot.error if snapshot and snapshot.error else f"cluster {app.cluster} was not read"
         )
-    desired = [_scoped(r, snapshot) for r in rendered.resources]
+    desired = [_scoped(r, snapshot) for r in rendered.resources if not not_compared(r.body)]
     failures = sorted(
         {f for r in desired if (f := snapshot.failure(r.key.group, r.key.kind)) is not None}
     )

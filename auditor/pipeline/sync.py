@@ -35,8 +35,16 @@ from auditor.pipeline.core import Pipeline
 from auditor.remediate.adopt import branch_name, edits_for, fingerprint
 from auditor.remediate.adopt.git import base_clone, commit_and_push
 from auditor.remediate.apply import Applier
+from auditor.remediate.hooks import is_hook
 from auditor.remediate.loopguard import HealEvent, dominant_manager, judge
-from auditor.remediate.plan import ApplyStep, PlanOptions, PruneStep, SyncPlan, plan_sync
+from auditor.remediate.plan import (
+    ApplyStep,
+    HookStep,
+    PlanOptions,
+    PruneStep,
+    SyncPlan,
+    plan_sync,
+)
 from auditor.remediate.windows import can_sync
 from auditor.report.audit.markdown import app_markdown
 from auditor.sources import Checkout
@@ -114,12 +122,19 @@ def sync(
     )
     if not verdict.allowed:
         return replace(base, blocked_by=f"sync window: {verdict.blocked_by}")
-    options = plan_options(pipeline, app, before, prune=prune)
+    options = replace(
+        plan_options(pipeline, app, before, prune=prune),
+        revision=rendered.revision,
+        started=int(now.timestamp()),
+    )
     if not request.manual and store is not None:
         options = _guard(
             pipeline, app, before.report, options, store=store, now=now, live=before.live
         )
-    plan = plan_sync(before.report, desired=before.desired, live=before.live, options=options)
+    hooks = [r for r in rendered.resources if is_hook(r.body)]
+    plan = plan_sync(
+        before.report, desired=before.desired, live=before.live, options=options, hooks=hooks
+    )
     if plan.refused:
         return replace(base, blocked_by=plan.refused)
     if request.dry_run:
@@ -232,34 +247,24 @@ def planned_actions(plan: SyncPlan) -> list[ObjectAction]:
     out = []
     for step in plan.steps:
         if isinstance(step, ApplyStep):
-            out.append(
-                ObjectAction(
-                    key=step.key,
-                    action=ActionKind.APPLIED,
-                    reason=step.reason,
-                    changes=step.changes,
-                    wave=step.wave,
-                )
+            action = ObjectAction(
+                key=step.key, action=ActionKind.APPLIED, reason=step.reason, changes=step.changes
             )
         elif isinstance(step, PruneStep):
-            out.append(
-                ObjectAction(
-                    key=step.key,
-                    action=ActionKind.PRUNED,
-                    reason=f"Extra: would be deleted, propagation {step.propagation}",
-                    wave=step.wave,
-                )
+            reason = f"Extra: would be deleted, propagation {step.propagation}"
+            action = ObjectAction(key=step.key, action=ActionKind.PRUNED, reason=reason)
+        elif isinstance(step, HookStep):
+            when = "if the sync fails" if step.phase == "SyncFail" else "and wait for it"
+            reason = (
+                f"{step.phase} hook: would run {when} (delete policy "
+                f"{', '.join(step.delete_policies)})"
             )
+            action = ObjectAction(key=step.key, action=ActionKind.HOOK, reason=reason)
         else:
-            out.append(
-                ObjectAction(
-                    key=step.key,
-                    action=ActionKind.SKIPPED,
-                    reason=step.reason,
-                    wave=step.wave,
-                    manager=step.manager,
-                )
+            action = ObjectAction(
+                key=step.key, action=ActionKind.SKIPPED, reason=step.reason, manager=step.manager
             )
+        out.append(replace(action, wave=step.wave, phase=step.phase))
     return out
 
 

@@ -71,11 +71,32 @@ class World:
         )
 
 
+QUIET_POLICY = """
+    package main
+    import rego.v1
+
+    deny contains msg if {
+        input.kind == "NoSuchKind"
+        msg := "never"
+    }
+    """
+
+
+def quiet_policies(tmp_path: Path) -> Config:
+    """A config whose only policy never fires: these tests are about drift, sync and
+    health, not the policy library."""
+    write_tree(tmp_path / "policies", {"quiet.rego": QUIET_POLICY})
+    return Config.model_validate(
+        {"policy": {"builtin": False, "paths": [str(tmp_path / "policies")]}}
+    )
+
+
 @contextmanager
 def one_cluster(
     tmp_path: Path, files: Mapping[str, str], *, config: Config | None = None
 ) -> Iterator[World]:
-    """`files` (path -> text) as a git repository and one running kubesim."""
+    """`files` (path -> text) as a git repository and one running kubesim (with
+    `quiet_policies` unless a config is given)."""
     tree = tmp_path / "tree"
     write_tree(tree, files)
     repo = tmp_path / "repo"
@@ -83,7 +104,9 @@ def one_cluster(
     with running_fleet(tmp_path / "clusters", clusters=("in-cluster",)) as fleet:
         kubectl = Kubectl(kubeconfig=fleet.kubeconfig, home=tmp_path)
         pipeline = Pipeline.from_config(
-            config or Config(), cache_dir=tmp_path / "cache", kubeconfig=str(fleet.kubeconfig)
+            config or quiet_policies(tmp_path),
+            cache_dir=tmp_path / "cache",
+            kubeconfig=str(fleet.kubeconfig),
         )
         try:
             yield World(repo=repo, fleet=fleet, kubectl=kubectl, pipeline=pipeline)
