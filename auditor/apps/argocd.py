@@ -116,15 +116,17 @@ def parse_project(body: Mapping[str, Any], *, origin: SourceLocation | None) -> 
 def expand_application_set(
     body: Mapping[str, Any], *, ctx_for: GeneratorContextFactory
 ) -> list[dict[str, Any]]:
-    """The Application manifests an ApplicationSet generates (raises on a bad generator)."""
+    """The Application manifests an ApplicationSet generates (raises on a bad generator or
+    template). A generator's own `template` is merged over the ApplicationSet's."""
     spec = body.get("spec") or {}
     go = bool(spec.get("goTemplate"))
     options = [str(o) for o in spec.get("goTemplateOptions") or ()]
     ctx = ctx_for(go_template=go, missing_key_error="missingkey=error" in options)
-    template = spec.get("template") or {}
+    top = spec.get("template") or {}
     apps: list[dict[str, Any]] = []
     try:
         for generator in spec.get("generators") or ():
+            template = generator_template(generator, top)
             for params in generate(generator, ctx):
                 rendered = interpolate(template, params, ctx)
                 apps.append(
@@ -139,6 +141,33 @@ def expand_application_set(
         name = (body.get("metadata") or {}).get("name", "")
         raise GeneratorError(f"ApplicationSet {name}: {exc.message}") from exc
     return apps
+
+
+def generator_template(generator: Mapping[str, Any], top: Mapping[str, Any]) -> Any:
+    """Argo CD's mergeGeneratorTemplate: the generator's `template` (beside its kind's
+    fields) with every field it leaves empty taken from the ApplicationSet's (mergo)."""
+    own = next(
+        (
+            v.get("template")
+            for k, v in generator.items()
+            if k != "selector" and isinstance(v, Mapping)
+        ),
+        None,
+    )
+    return fill_empty(own, top) if isinstance(own, Mapping) and own else top
+
+
+def fill_empty(dest: Mapping[str, Any], src: Mapping[str, Any]) -> dict[str, Any]:
+    """mergo.Merge without override: `dest` keeps what it sets; empty or absent fields
+    (None, "", false, 0, empty lists and maps) come from `src`; maps merge recursively."""
+    out = dict(dest)
+    for key, value in src.items():
+        mine = out.get(key)
+        if isinstance(mine, Mapping) and isinstance(value, Mapping):
+            out[key] = fill_empty(mine, value)
+        elif key not in out or mine in (None, "", False, 0, [], {}):
+            out[key] = value
+    return out
 
 
 class GeneratorContextFactory(Protocol):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from auditor.apps import adopt_children, discover, renders_applications
@@ -98,16 +98,32 @@ class Pipeline:
         )
 
     def checkout(self, repo: str | None = None, revision: str | None = None) -> Checkout:
-        """The repo to read: `--repo`, else the first configured repo, else the current dir."""
+        """The repo to read: `--repo`, else the first configured repo, else the current dir.
+        A `revision` given here pins every app to it; without one, each app is read at its
+        own targetRevision (see `tree_for`)."""
         if repo is None and self.config.repos:
             first = self.config.repos[0]
-            return self.sources.checkout(first.url, revision or first.revision)
-        return self.sources.checkout(repo or ".", revision)
+            found = self.sources.checkout(first.url, revision or first.revision)
+        else:
+            found = self.sources.checkout(repo or ".", revision)
+        return replace(found, pinned=revision is not None)
+
+    def tree_for(self, checkout: Checkout, repo_url: str, revision: str) -> Checkout:
+        """The tree an app (or a git generator) reads: another repo at `revision`; this
+        repo as checked out when pinned or when `revision` names it (HEAD, the working
+        tree's branch, the same commit); else this repo at `revision`, from the same clone.
+        Raises `SourceError` (an unknown revision, an unreachable remote)."""
+        if repo_url != checkout.repo_url:
+            return self.sources.checkout(repo_url, revision, refresh=False)
+        if checkout.pinned or checkout.stands_for(revision):
+            return checkout
+        other = self.sources.at(checkout, revision)
+        return checkout if other.revision == checkout.revision else other
 
     def discover(self, checkout: Checkout) -> Discovery:
         def lookup(url: str, revision: str) -> Path | None:
             try:
-                return self.sources.checkout(url, revision, refresh=False).root
+                return self.tree_for(checkout, url, revision).root
             except SourceError:
                 return None
 
@@ -117,6 +133,7 @@ class Pipeline:
             repo_url=checkout.repo_url,
             config=self.config,
             repo_lookup=lookup,
+            identities=checkout.urls,
         )
         # App of apps built with Kustomize or Helm: its children exist only once rendered.
         for parent in found.apps:
@@ -134,6 +151,7 @@ class Pipeline:
                     repo_url=checkout.repo_url,
                     config=self.config,
                     repo_lookup=lookup,
+                    identities=checkout.urls,
                 )
         return found
 
@@ -141,14 +159,10 @@ class Pipeline:
         """Desired manifests of one app; any failure is the RenderedApp's error."""
         if app.error:
             return RenderedApp(app=app.name, revision=checkout.revision, error=app.error)
-        tree = checkout
-        if app.source.repo_url != checkout.repo_url:
-            try:
-                tree = self.sources.checkout(
-                    app.source.repo_url, app.source.target_revision, refresh=False
-                )
-            except SourceError as exc:
-                return RenderedApp(app=app.name, revision="", error=exc.message)
+        try:
+            tree = self.tree_for(checkout, app.source.repo_url, app.source.target_revision)
+        except SourceError as exc:
+            return RenderedApp(app=app.name, revision="", error=exc.message)
         return self.renderer.render(
             app, root=tree.root, revision=tree.revision, cacheable=tree.cacheable
         )

@@ -88,6 +88,8 @@ def test_example_app_details() -> None:
 
 
 def test_configured_clusters_feed_the_clusters_generator() -> None:
+    """Configured clusters are Argo CD's cluster secrets; the local cluster (no secret
+    stands for it here) stays in the list of an empty selector, as in Argo CD."""
     config = Config(
         clusters=(
             ClusterConfig(name="production", server="https://prod.example.com"),
@@ -96,6 +98,9 @@ def test_configured_clusters_feed_the_clusters_generator() -> None:
     )
     names = [a.name for a in run(EXAMPLE_REPO, config).apps if a.generated_by == "infrastructure"]
     assert names == [
+        "in-cluster-cert-manager",
+        "in-cluster-ingress-nginx",
+        "in-cluster-monitoring",
         "production-cert-manager",
         "production-ingress-nginx",
         "production-monitoring",
