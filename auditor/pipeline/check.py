@@ -46,9 +46,12 @@ def check(
     head: str | None = None,
     policy_dirs: Sequence[str] = (),
     today: date | None = None,
+    unrendered: str = "error",
 ) -> CheckReport:
     """Policies on the desired state of the apps `base..head` affects (every app of the
-    working tree without `base`); errors of one app stay that app's."""
+    working tree without `base`); errors of one app stay that app's. What could not be
+    generated (a discovery problem) or rendered is an entry with its error, counted as
+    `unrendered` says (error: exit 2; warn)."""
     if head and not base:
         raise AuditorError("--head needs --base (without both, the working tree is checked)")
     cfg = pipeline.config.policy
@@ -104,13 +107,23 @@ def check(
                 notes=result.notes if result else (),
             )
         )
+    checked += [problem_entry(p) for p in found.discovery.problems]
     return CheckReport(
         apps=tuple(checked),
         base=found.span[0],
         head=found.span[1],
         rules=rule_docs(policies),
-        notes=found.discovery.problems,
+        unrendered=unrendered,
     )
+
+
+def problem_entry(problem: str) -> CheckedApp:
+    """A discovery problem (`file:line: what`) as an entry of its own: apps that could not
+    be generated are not silently missing from the gate."""
+    where, sep, what = problem.partition(": ")
+    if not sep or ":" not in where:
+        return CheckedApp(name="(discovery)", error=problem)
+    return CheckedApp(name=where, path=where.rpartition(":")[0], error=what)
 
 
 def argo_objects(

@@ -190,7 +190,16 @@ class Service:
         base: str | None = None,
         head: str | None = None,
         policy_dirs: Sequence[str] = (),
+        unrendered: str = "error",
     ) -> CheckReport:
         """Policies on the desired state of the apps `base..head` affects (every app of
-        the working tree without `base`)."""
-        return check(self.pipeline, repo=repo, base=base, head=head, policy_dirs=policy_dirs)
+        the working tree without `base`); apps that could not be generated or rendered
+        count as `unrendered` (error, or warn)."""
+        return check(
+            self.pipeline,
+            repo=repo,
+            base=base,
+            head=head,
+            policy_dirs=policy_dirs,
+            unrendered=unrendered,
+        )
