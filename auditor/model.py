@@ -85,12 +85,24 @@ class Mode(StrEnum):
 
 
 @dataclass(frozen=True)
+class JsonnetOptions:
+    """Argo CD's `source.directory.jsonnet`: external variables and top-level arguments as
+    (name, value, code) triples (`code`: the value is Jsonnet, not a string), and library
+    paths relative to the repository root."""
+
+    ext_vars: tuple[tuple[str, str, bool], ...] = ()
+    tlas: tuple[tuple[str, str, bool], ...] = ()
+    libs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class DirectoryOptions:
-    """Argo CD's `source.directory`: recursion and include/exclude globs."""
+    """Argo CD's `source.directory`: recursion, include/exclude globs, Jsonnet options."""
 
     recurse: bool = False
     include: str = ""
     exclude: str = ""
+    jsonnet: JsonnetOptions | None = None
 
 
 @dataclass(frozen=True)

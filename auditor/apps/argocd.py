@@ -22,6 +22,7 @@ from auditor.model import (
     Destination,
     DirectoryOptions,
     HelmOptions,
+    JsonnetOptions,
     KustomizeOptions,
     Mode,
     Project,
@@ -196,6 +197,12 @@ def _source(spec: Mapping[str, Any]) -> tuple[AppSource, str | None]:
         helm=_helm(raw.get("helm")),
         chart=str(raw.get("chart") or ""),
     )
+    if isinstance(raw.get("plugin"), Mapping):
+        name = str(raw["plugin"].get("name") or "") or "found by its discovery rules"
+        return source, (
+            f"source.plugin: the config management plugin ({name}) runs inside Argo CD's "
+            "repo-server and cannot run here, so this app's desired state is unknown"
+        )
     if source.chart:
         return source, f"Helm chart {source.chart!r} from a chart repository is not supported"
     if not raw.get("path"):
@@ -214,10 +221,27 @@ def _replace_repo(source: AppSource, repo: str) -> AppSource:
 def _directory(raw: Mapping[str, Any] | None) -> DirectoryOptions | None:
     if raw is None:
         return None
+    jsonnet = raw.get("jsonnet")
     return DirectoryOptions(
         recurse=bool(raw.get("recurse")),
         include=str(raw.get("include") or ""),
         exclude=str(raw.get("exclude") or ""),
+        jsonnet=_jsonnet(jsonnet) if isinstance(jsonnet, Mapping) else None,
+    )
+
+
+def _jsonnet(raw: Mapping[str, Any]) -> JsonnetOptions:
+    def args(key: str) -> tuple[tuple[str, str, bool], ...]:
+        return tuple(
+            (str(a.get("name") or ""), str(a.get("value") or ""), bool(a.get("code")))
+            for a in raw.get(key) or ()
+            if isinstance(a, Mapping)
+        )
+
+    return JsonnetOptions(
+        ext_vars=args("extVars"),
+        tlas=args("tlas"),
+        libs=tuple(str(p) for p in raw.get("libs") or ()),
     )
 
 

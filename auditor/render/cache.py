@@ -23,7 +23,7 @@ from auditor.model import App, SourceLocation
 from auditor.render.documents import Manifest, RawRender
 
 # Bump whenever the output of a render for the same inputs may change.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 _MEMORY_ENTRIES = 256
 
 

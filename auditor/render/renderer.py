@@ -66,7 +66,7 @@ class Renderer:
                 self.stats.cache_hits += 1
         if raw is None:
             try:
-                raw = self._render_source(app, root=root)
+                raw = self._render_source(app, root=root, revision=revision)
             except OSError as exc:  # the machine, not the app: worth a retry, not a cache entry
                 raw = RawRender.failed(
                     f"cannot render {app.source.path}: {exc}", deterministic=False
@@ -90,7 +90,7 @@ class Renderer:
             return SourceType.KUSTOMIZE
         return SourceType.DIRECTORY
 
-    def _render_source(self, app: App, *, root: Path) -> RawRender:
+    def _render_source(self, app: App, *, root: Path, revision: str) -> RawRender:
         path = app.source.path.strip() or "."
         shown = path.strip("/") or "."
         if Path(path).is_absolute():
@@ -121,7 +121,9 @@ class Renderer:
                 options=app.source.kustomize,
                 on_run=self._count_kubectl,
             )
-        return render_directory(app_dir, root=root, options=app.source.directory)
+        return render_directory(
+            app_dir, root=root, options=app.source.directory, env=build_env(app, revision)
+        )
 
     def _render_helm(self, app: App, *, root: Path, app_dir: Path, shown: str) -> RawRender:
         helm = find_helm(self._helm)
@@ -163,6 +165,21 @@ class Renderer:
             resources=kept,
             notes=raw.notes + warnings,
         )
+
+
+def build_env(app: App, revision: str) -> dict[str, str]:
+    """Argo CD's build environment for config management tools (`ARGOCD_APP_*`)."""
+    return {
+        "ARGOCD_APP_NAME": app.name,
+        "ARGOCD_APP_NAMESPACE": app.destination.namespace,
+        "ARGOCD_APP_PROJECT_NAME": app.project,
+        "ARGOCD_APP_REVISION": revision,
+        "ARGOCD_APP_REVISION_SHORT": revision[:7],
+        "ARGOCD_APP_REVISION_SHORT_8": revision[:8],
+        "ARGOCD_APP_SOURCE_PATH": app.source.path,
+        "ARGOCD_APP_SOURCE_REPO_URL": app.source.repo_url,
+        "ARGOCD_APP_SOURCE_TARGET_REVISION": app.source.target_revision,
+    }
 
 
 def namespaced(body: Any, *, scope: ScopeTable, default_namespace: str) -> dict[str, Any]:
