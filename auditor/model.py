@@ -133,7 +133,8 @@ class HelmOptions:
 
 @dataclass(frozen=True)
 class AppSource:
-    """Where an app's desired state lives: a repo, a revision and a path inside it."""
+    """Where an app's desired state lives: a repo, a revision and a path inside it.
+    `ref` names the source for `$ref/...` Helm value files of a multi-source app."""
 
     repo_url: str
     path: str
@@ -142,6 +143,12 @@ class AppSource:
     kustomize: KustomizeOptions | None = None
     helm: HelmOptions | None = None
     chart: str = ""
+    ref: str = ""
+
+    @property
+    def renderable(self) -> bool:
+        """A source with a path or a chart is rendered; one with only a `ref` is not."""
+        return bool(self.path) or bool(self.chart)
 
 
 @dataclass(frozen=True)
@@ -191,7 +198,8 @@ class App:
     """An application discovered in a repo (or added by config).
 
     `origin` names the file (and generator) that declared it; `error` is set when the app
-    was found but cannot be used as declared (it is still listed).
+    was found but cannot be used as declared (it is still listed). A multi-source app
+    (`spec.sources`) lists every source in `sources`; `source` is its first rendered one.
     """
 
     name: str
@@ -200,6 +208,7 @@ class App:
     destination: Destination
     cluster: str
     origin: SourceLocation | None = None
+    sources: tuple[AppSource, ...] = ()
     generated_by: str = ""
     sync_policy: SyncPolicy = field(default_factory=SyncPolicy)
     ignore_differences: tuple[Mapping[str, Any], ...] = ()
@@ -239,6 +248,15 @@ class Discovery:
 
     def app(self, name: str) -> App | None:
         return next((a for a in self.apps if a.name == name), None)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a destination cluster serves, as Argo CD passes it to Helm: its Kubernetes
+    version (`1.31.2`) and API versions (`apps/v1`, `apps/v1/Deployment`, ...)."""
+
+    kube_version: str
+    api_versions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

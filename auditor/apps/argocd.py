@@ -8,7 +8,7 @@ Pure functions of the manifests plus a `Resolver` for what depends on configurat
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -73,14 +73,27 @@ def parse_application(
     errors: list[str] = []
     if not name:
         errors.append("Application has no metadata.name")
-    source, source_error = _source(spec)
+    source, sources, source_error = _source(spec)
     if source_error:
         errors.append(source_error)
-    if source.repo_url or source.path:
-        repo, repo_error = resolver.repo_for(source.repo_url, source.path)
-        if repo_error:
+    resolved = []
+    for each in sources or (source,):
+        if not (each.repo_url or each.path):
+            resolved.append(each)
+            continue
+        repo, repo_error = resolver.repo_for(each.repo_url, each.path or ".")
+        if repo_error and repo_error not in errors:
             errors.append(repo_error)
-        source = _replace_repo(source, repo)
+        resolved.append(_replace_repo(each, repo))
+    if sources:
+        sources = tuple(resolved)
+        source = (
+            next(s for s in sources if s.renderable)
+            if any(s.renderable for s in sources)
+            else sources[0]
+        )
+    else:
+        source = resolved[0]
     if not (destination.server or destination.name):
         errors.append("spec.destination needs a server or a name")
     labels = tuple(sorted((str(k), str(v)) for k, v in (meta.get("labels") or {}).items()))
@@ -91,6 +104,7 @@ def parse_application(
         destination=destination,
         cluster=resolver.cluster_for(destination),
         origin=origin,
+        sources=sources,
         generated_by=generated_by,
         sync_policy=policy,
         ignore_differences=tuple(spec.get("ignoreDifferences") or ()),
@@ -175,27 +189,34 @@ class GeneratorContextFactory(Protocol):
     def __call__(self, *, go_template: bool, missing_key_error: bool) -> GeneratorContext: ...
 
 
-def _source(spec: Mapping[str, Any]) -> tuple[AppSource, str | None]:
+def _source(spec: Mapping[str, Any]) -> tuple[AppSource, tuple[AppSource, ...], str | None]:
+    """(the source rendered first, every source of a multi-source app, error)."""
     raw: Mapping[str, Any] = spec.get("source") or {}
-    sources: Sequence[Mapping[str, Any]] = spec.get("sources") or ()
-    if not raw and sources:
-        renderable = [s for s in sources if s.get("path") or s.get("chart")]
-        if len(renderable) > 1:
-            return (
-                _empty_source(),
-                "multi-source Applications with more than one path are not supported",
-            )
-        raw = renderable[0] if renderable else sources[0]
+    many = [s for s in spec.get("sources") or () if isinstance(s, Mapping)]
+    if not raw and many:
+        parsed = [_one_source(s, multi=True) for s in many]
+        rendered = [p for p in parsed if p[0].renderable]
+        if not rendered:
+            return parsed[0][0], tuple(p[0] for p in parsed), "no source has a path or a chart"
+        errors = [e for _, e in rendered if e]
+        return rendered[0][0], tuple(p[0] for p in parsed), "; ".join(errors) or None
     if not raw:
-        return _empty_source(), "Application has no spec.source"
+        return _empty_source(), (), "Application has no spec.source"
+    source, error = _one_source(raw, multi=False)
+    return source, (), error
+
+
+def _one_source(raw: Mapping[str, Any], *, multi: bool) -> tuple[AppSource, str | None]:
+    given = str(raw.get("path") or "").strip("/")
     source = AppSource(
         repo_url=str(raw.get("repoURL") or ""),
-        path=str(raw.get("path") or "").strip("/") or ".",
+        path=given or ("" if multi and raw.get("ref") and not raw.get("chart") else "."),
         target_revision=str(raw.get("targetRevision") or "HEAD"),
         directory=_directory(raw.get("directory")),
         kustomize=_kustomize(raw.get("kustomize")),
         helm=_helm(raw.get("helm")),
         chart=str(raw.get("chart") or ""),
+        ref=str(raw.get("ref") or ""),
     )
     if isinstance(raw.get("plugin"), Mapping):
         name = str(raw["plugin"].get("name") or "") or "found by its discovery rules"
@@ -204,8 +225,11 @@ def _source(spec: Mapping[str, Any]) -> tuple[AppSource, str | None]:
             "repo-server and cannot run here, so this app's desired state is unknown"
         )
     if source.chart:
-        return source, f"Helm chart {source.chart!r} from a chart repository is not supported"
-    if not raw.get("path"):
+        return source, (
+            f"Helm chart {source.chart!r} from the chart repository {source.repo_url}: only "
+            "charts kept in Git can be rendered here (fetching it needs the network)"
+        )
+    if not raw.get("path") and source.renderable:
         return source, "spec.source.path is empty"
     return source, None
 

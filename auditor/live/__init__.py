@@ -8,12 +8,18 @@ from auditor.live.errors import (
     ClusterNotConfigured,
     ClusterUnreachable,
 )
-from auditor.live.snapshot import ClusterReader, ClusterSnapshot, KubeClusterReader
+from auditor.live.snapshot import (
+    CapabilitiesReader,
+    ClusterReader,
+    ClusterSnapshot,
+    KubeClusterReader,
+)
 
 __all__ = [
     "ClusterError",
     "ClusterForbidden",
     "ClusterNotConfigured",
+    "CapabilitiesReader",
     "ClusterReader",
     "ClusterRegistry",
     "ClusterSnapshot",

@@ -25,6 +25,7 @@ from auditor.model import (
     AppReport,
     AuditReport,
     AuditStats,
+    Capabilities,
     Health,
     HealthStatus,
     RenderedApp,
@@ -53,11 +54,15 @@ def audit(
     started = time.monotonic()
     hits_before = pipeline.renderer.stats.cache_hits
     renders_before = pipeline.renderer.stats.renders
+    caps = capabilities_for(pipeline, checkout, apps)
     with ThreadPoolExecutor(max_workers=4) as pool:
         rendered = dict(
             zip(
                 [a.name for a in apps],
-                pool.map(lambda a: pipeline.render(a, checkout), apps),
+                pool.map(
+                    lambda a: pipeline.render(a, checkout, capabilities=caps.get(a.cluster)),
+                    apps,
+                ),
                 strict=True,
             )
         )
@@ -112,6 +117,29 @@ def audit(
         apps=tuple(reports),
         stats=stats,
     )
+
+
+def capabilities_for(
+    pipeline: Pipeline, checkout: Checkout, apps: Sequence[App]
+) -> dict[str, Capabilities | None]:
+    """The capabilities of each cluster a Helm app deploys to (as Argo CD passes them to
+    `helm template`), read once per cluster (its discovery is reused by the round)."""
+    clusters = sorted({a.cluster for a in apps if not a.error and may_be_helm(a, checkout)})
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(clusters)))) as pool:
+        return dict(zip(clusters, pool.map(pipeline.capabilities, clusters), strict=True))
+
+
+def may_be_helm(app: App, checkout: Checkout) -> bool:
+    """Whether rendering `app` may run helm (its options say so, or a Chart.yaml is at its
+    path here; a source in another repo is assumed to)."""
+    for source in app.sources or (app.source,):
+        if source.helm is not None or source.chart:
+            return True
+        if source.repo_url != checkout.repo_url:
+            return True
+        if (checkout.root / source.path / "Chart.yaml").is_file():
+            return True
+    return False
 
 
 def wanted_types(

@@ -14,10 +14,10 @@ from pathlib import Path
 from auditor.apps import adopt_children, discover, renders_applications
 from auditor.config import Config
 from auditor.errors import AppNotFound, SourceError
-from auditor.live import ClusterReader, ClusterRegistry, KubeClusterReader
-from auditor.model import App, Discovery, RenderedApp
+from auditor.live import CapabilitiesReader, ClusterReader, ClusterRegistry, KubeClusterReader
+from auditor.model import App, Capabilities, Discovery, RenderedApp
 from auditor.policy import PolicyRunner, PolicySet, build_runner, load_policy_set
-from auditor.render import Renderer
+from auditor.render import RenderContext, Renderer, deduplicate
 from auditor.sources import Checkout, Sources
 
 Progress = Callable[[str, int], None]  # (app being audited, apps in the round)
@@ -155,14 +155,59 @@ class Pipeline:
                 )
         return found
 
-    def render(self, app: App, checkout: Checkout) -> RenderedApp:
-        """Desired manifests of one app; any failure is the RenderedApp's error."""
+    def capabilities(self, cluster: str) -> Capabilities | None:
+        """What `cluster` serves (Helm's --kube-version/--api-versions), None when the
+        reader cannot say or the cluster cannot be reached."""
+        if isinstance(self.reader, CapabilitiesReader):
+            return self.reader.capabilities(cluster)
+        return None
+
+    def render(
+        self, app: App, checkout: Checkout, *, capabilities: Capabilities | None = None
+    ) -> RenderedApp:
+        """Desired manifests of one app (every rendered source of a multi-source app), for
+        a destination with `capabilities` (None: the documented default); any failure is
+        the RenderedApp's error."""
         if app.error:
             return RenderedApp(app=app.name, revision=checkout.revision, error=app.error)
         try:
-            tree = self.tree_for(checkout, app.source.repo_url, app.source.target_revision)
+            refs = {
+                s.ref: self.tree_for(checkout, s.repo_url, s.target_revision)
+                for s in app.sources
+                if s.ref
+            }
+            parts = [
+                (s, self.tree_for(checkout, s.repo_url, s.target_revision))
+                for s in (app.sources or (app.source,))
+                if s.renderable
+            ]
         except SourceError as exc:
             return RenderedApp(app=app.name, revision="", error=exc.message)
-        return self.renderer.render(
-            app, root=tree.root, revision=tree.revision, cacheable=tree.cacheable
+        context = RenderContext(
+            capabilities=capabilities,
+            refs={name: (tree.root, tree.revision) for name, tree in refs.items()},
         )
+        outputs = [
+            self.renderer.render(
+                replace(app, source=source, sources=()),
+                root=tree.root,
+                revision=tree.revision,
+                cacheable=tree.cacheable,
+                context=context,
+            )
+            for source, tree in parts
+        ]
+        return outputs[0] if len(outputs) == 1 else combined(app.name, outputs)
+
+
+def combined(app: str, outputs: list[RenderedApp]) -> RenderedApp:
+    """A multi-source app's render: every source's objects (the last of a repeated one
+    wins, with a warning), or the first source's error."""
+    notes = tuple(n for o in outputs for n in o.notes)
+    failed = next((o for o in outputs if o.error), None)
+    if failed is not None:
+        return RenderedApp(app=app, revision=failed.revision, notes=notes, error=failed.error)
+    kept, warnings = deduplicate(r for o in outputs for r in o.resources)
+    return RenderedApp(
+        app=app, revision=outputs[0].revision, resources=kept, notes=notes + warnings
+    )

@@ -30,7 +30,14 @@ from auditor.model import (
     SyncResult,
     SyncStatus,
 )
-from auditor.pipeline.audit import ClusterFacts, Paired, compare_app, diff_options, wanted_types
+from auditor.pipeline.audit import (
+    ClusterFacts,
+    Paired,
+    capabilities_for,
+    compare_app,
+    diff_options,
+    wanted_types,
+)
 from auditor.pipeline.core import Pipeline
 from auditor.remediate.adopt import branch_name, edits_for, fingerprint
 from auditor.remediate.adopt.git import base_clone, commit_and_push
@@ -108,7 +115,7 @@ def sync(
         sync=SyncStatus.UNKNOWN,
         prune=prune,
     )
-    rendered = pipeline.render(app, checkout)
+    rendered = render_for_cluster(pipeline, checkout, app)
     before = compare(pipeline, app, rendered)
     base = replace(base, sync=before.report.sync)
     project = next((p for p in projects if p.name == app.project), None)
@@ -151,6 +158,12 @@ def sync(
         _remember(store, app, before.report, actions, now=now, live=before.live)
     after = compare(pipeline, app, rendered).report if plan.writes else before.report
     return replace(base, actions=tuple(actions), sync=after.sync)
+
+
+def render_for_cluster(pipeline: Pipeline, checkout: Checkout, app: App) -> RenderedApp:
+    """The app's render for its destination (Helm sees the cluster's capabilities)."""
+    caps = capabilities_for(pipeline, checkout, [app]).get(app.cluster)
+    return pipeline.render(app, checkout, capabilities=caps)
 
 
 def plan_options(pipeline: Pipeline, app: App, compared: _Compared, *, prune: bool) -> PlanOptions:
@@ -279,7 +292,7 @@ def adopt(
 ) -> AdoptResult:
     """Write the live values of the app's drifted fields back to Git on the fingerprint's
     branch, push it, and open (or update) its pull request."""
-    rendered = pipeline.render(app, checkout)
+    rendered = render_for_cluster(pipeline, checkout, app)
     compared = compare(pipeline, app, rendered)
     report = compared.report
     if report.sync != SyncStatus.OUT_OF_SYNC:

@@ -27,9 +27,11 @@ RENDERER_VERSION = "2"
 _MEMORY_ENTRIES = 256
 
 
-def cache_key(app: App, *, revision: str) -> str:
-    """A stable hash of everything a render depends on, besides the tree at `revision`."""
+def cache_key(app: App, *, revision: str, context: Mapping[str, Any] | None = None) -> str:
+    """A stable hash of everything a render depends on, besides the tree at `revision`
+    (`context`: the destination's capabilities and ref sources' revisions)."""
     material = {
+        "context": context or {},
         "renderer": RENDERER_VERSION,
         "repo": app.source.repo_url,
         "revision": revision,

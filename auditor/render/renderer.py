@@ -17,6 +17,7 @@ from typing import Any
 
 from auditor.model import App, RenderedApp, Resource, ResourceKey, SourceLocation, SourceType
 from auditor.render.cache import RenderCache, cache_key
+from auditor.render.context import RenderContext
 from auditor.render.directory import render_directory
 from auditor.render.documents import RawRender
 from auditor.render.helm import helm_not_found, render_helm
@@ -55,10 +56,21 @@ class Renderer:
         self._lock = threading.Lock()
         self.stats = RenderStats()
 
-    def render(self, app: App, *, root: Path, revision: str, cacheable: bool) -> RenderedApp:
-        """The desired manifests of `app` in the tree at `root` (the repo at `revision`)."""
+    def render(
+        self,
+        app: App,
+        *,
+        root: Path,
+        revision: str,
+        cacheable: bool,
+        context: RenderContext | None = None,
+    ) -> RenderedApp:
+        """The desired manifests of `app` in the tree at `root` (the repo at `revision`),
+        for the destination and ref sources `context` describes."""
+        context = context or RenderContext()
         cacheable = cacheable and revision != WORKTREE
-        key = cache_key(app, revision=revision) if cacheable else ""
+        cacheable = cacheable and all(rev != WORKTREE for _, rev in context.refs.values())
+        key = cache_key(app, revision=revision, context=context.key()) if cacheable else ""
         raw = self._cache.get(key) if cacheable else None
         with self._lock:
             self.stats.renders += 1
@@ -66,7 +78,7 @@ class Renderer:
                 self.stats.cache_hits += 1
         if raw is None:
             try:
-                raw = self._render_source(app, root=root, revision=revision)
+                raw = self._render_source(app, root=root, revision=revision, context=context)
             except OSError as exc:  # the machine, not the app: worth a retry, not a cache entry
                 raw = RawRender.failed(
                     f"cannot render {app.source.path}: {exc}", deterministic=False
@@ -90,7 +102,9 @@ class Renderer:
             return SourceType.KUSTOMIZE
         return SourceType.DIRECTORY
 
-    def _render_source(self, app: App, *, root: Path, revision: str) -> RawRender:
+    def _render_source(
+        self, app: App, *, root: Path, revision: str, context: RenderContext
+    ) -> RawRender:
         path = app.source.path.strip() or "."
         shown = path.strip("/") or "."
         if Path(path).is_absolute():
@@ -111,7 +125,9 @@ class Renderer:
             )
         kind = self.source_type(app, app_dir=app_dir)
         if kind is SourceType.HELM:
-            return self._render_helm(app, root=root, app_dir=app_dir, shown=shown)
+            return self._render_helm(
+                app, root=root, app_dir=app_dir, shown=shown, revision=revision, context=context
+            )
         if kind is SourceType.KUSTOMIZE:
             kubectl = self._kubectl or default_kubectl()
             return render_kustomize(
@@ -125,7 +141,16 @@ class Renderer:
             app_dir, root=root, options=app.source.directory, env=build_env(app, revision)
         )
 
-    def _render_helm(self, app: App, *, root: Path, app_dir: Path, shown: str) -> RawRender:
+    def _render_helm(
+        self,
+        app: App,
+        *,
+        root: Path,
+        app_dir: Path,
+        shown: str,
+        revision: str,
+        context: RenderContext,
+    ) -> RawRender:
         helm = find_helm(self._helm)
         if helm is None:
             return RawRender.failed(helm_not_found(shown), deterministic=False)
@@ -137,6 +162,9 @@ class Renderer:
             namespace=app.destination.namespace,
             options=app.source.helm,
             on_run=self._count_helm,
+            capabilities=context.effective,
+            refs={name: tree for name, (tree, _) in context.refs.items()},
+            env=build_env(app, revision),
         )
 
     def _count_kubectl(self) -> None:
