@@ -221,7 +221,8 @@ class App:
 
 @dataclass(frozen=True)
 class Project:
-    """An Argo CD AppProject found in the repo."""
+    """An Argo CD AppProject found in the repo. `namespace_resource_whitelist` is None
+    when the project sets none (every namespaced kind is permitted), as in Argo CD."""
 
     name: str
     source_repos: tuple[str, ...] = ()
@@ -230,6 +231,9 @@ class Project:
     cluster_resource_whitelist: tuple[Mapping[str, Any], ...] = ()
     origin: SourceLocation | None = None
     manifest: Mapping[str, Any] | None = None
+    cluster_resource_blacklist: tuple[Mapping[str, Any], ...] = ()
+    namespace_resource_whitelist: tuple[Mapping[str, Any], ...] | None = None
+    namespace_resource_blacklist: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

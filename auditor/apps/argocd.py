@@ -117,6 +117,7 @@ def parse_application(
 
 def parse_project(body: Mapping[str, Any], *, origin: SourceLocation | None) -> Project:
     spec = body.get("spec") or {}
+    namespaced = spec.get("namespaceResourceWhitelist")
     return Project(
         name=str((body.get("metadata") or {}).get("name") or ""),
         source_repos=tuple(str(r) for r in spec.get("sourceRepos") or ()),
@@ -125,6 +126,9 @@ def parse_project(body: Mapping[str, Any], *, origin: SourceLocation | None) -> 
         cluster_resource_whitelist=tuple(spec.get("clusterResourceWhitelist") or ()),
         origin=origin,
         manifest=body,
+        cluster_resource_blacklist=tuple(spec.get("clusterResourceBlacklist") or ()),
+        namespace_resource_whitelist=None if namespaced is None else tuple(namespaced),
+        namespace_resource_blacklist=tuple(spec.get("namespaceResourceBlacklist") or ()),
     )
 
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from auditor.config import Config, TrackingConfig
 from auditor.diff import DEFAULT_CONTROLLERS, DiffOptions, diff_app
-from auditor.diff.schema import Definitions
 from auditor.health import app_health, resource_health
 from auditor.live import ClusterError, ClusterSnapshot
 from auditor.live.dryrun import predict
@@ -25,9 +24,9 @@ from auditor.model import (
     AppReport,
     AuditReport,
     AuditStats,
-    Capabilities,
     Health,
     HealthStatus,
+    Project,
     RenderedApp,
     Resource,
     ResourceDrift,
@@ -35,7 +34,9 @@ from auditor.model import (
     ResourceStatus,
     SyncStatus,
 )
-from auditor.pipeline.core import Pipeline, Progress
+from auditor.pipeline.core import Pipeline, Progress, capabilities_for
+from auditor.pipeline.facts import ClusterFacts
+from auditor.pipeline.projects import gated
 from auditor.policy import PolicyTarget
 from auditor.policy.live import app_context, evaluate_live, has_live_policies
 from auditor.remediate.hooks import not_compared
@@ -48,9 +49,11 @@ def audit(
     apps: Sequence[App],
     *,
     progress: Progress | None = None,
+    projects: Sequence[Project] = (),
 ) -> AuditReport:
     """Compare each app's desired state with its cluster: one snapshot per cluster,
-    shared by every app on it."""
+    shared by every app on it. An app its AppProject does not permit (`projects`, as the
+    repo declares them) is Unknown with Argo CD's reason."""
     started = time.monotonic()
     hits_before = pipeline.renderer.stats.cache_hits
     renders_before = pipeline.renderer.stats.renders
@@ -60,7 +63,12 @@ def audit(
             zip(
                 [a.name for a in apps],
                 pool.map(
-                    lambda a: pipeline.render(a, checkout, capabilities=caps.get(a.cluster)),
+                    lambda a: gated(
+                        pipeline,
+                        a,
+                        pipeline.render(a, checkout, capabilities=caps.get(a.cluster)),
+                        projects=projects,
+                    ),
                     apps,
                 ),
                 strict=True,
@@ -117,29 +125,6 @@ def audit(
         apps=tuple(reports),
         stats=stats,
     )
-
-
-def capabilities_for(
-    pipeline: Pipeline, checkout: Checkout, apps: Sequence[App]
-) -> dict[str, Capabilities | None]:
-    """The capabilities of each cluster a Helm app deploys to (as Argo CD passes them to
-    `helm template`), read once per cluster (its discovery is reused by the round)."""
-    clusters = sorted({a.cluster for a in apps if not a.error and may_be_helm(a, checkout)})
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(clusters)))) as pool:
-        return dict(zip(clusters, pool.map(pipeline.capabilities, clusters), strict=True))
-
-
-def may_be_helm(app: App, checkout: Checkout) -> bool:
-    """Whether rendering `app` may run helm (its options say so, or a Chart.yaml is at its
-    path here; a source in another repo is assumed to)."""
-    for source in app.sources or (app.source,):
-        if source.helm is not None or source.chart:
-            return True
-        if source.repo_url != checkout.repo_url:
-            return True
-        if (checkout.root / source.path / "Chart.yaml").is_file():
-            return True
-    return False
 
 
 def wanted_types(
@@ -349,38 +334,6 @@ def _scoped(resource: Resource, snapshot: ClusterSnapshot) -> Resource:
     return resource
 
 
-def hpa_targets(objects: Iterable[Mapping[str, Any]]) -> frozenset[ResourceKey]:
-    """The objects whose `spec.replicas` an HPA in the cluster controls."""
-    targets = set()
-    for obj in objects:
-        if obj.get("kind") != "HorizontalPodAutoscaler":
-            continue
-        ref = (obj.get("spec") or {}).get("scaleTargetRef") or {}
-        group = str(ref.get("apiVersion") or "").rpartition("/")[0]
-        namespace = str((obj.get("metadata") or {}).get("namespace") or "")
-        targets.add(
-            ResourceKey(group, str(ref.get("kind") or ""), namespace, str(ref.get("name") or ""))
-        )
-    return frozenset(targets)
-
-
-def crd_schemas(objects: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], Mapping[str, Any]]:
-    """The OpenAPI schema of each custom resource kind, from the cluster's CRDs (the
-    storage version's), so list semantics of custom resources are the CRD's own."""
-    schemas: dict[tuple[str, str], Mapping[str, Any]] = {}
-    for obj in objects:
-        if obj.get("kind") != "CustomResourceDefinition":
-            continue
-        spec = obj.get("spec") or {}
-        versions = spec.get("versions") or []
-        chosen = next((v for v in versions if v.get("storage")), versions[0] if versions else {})
-        schema = (chosen.get("schema") or {}).get("openAPIV3Schema")
-        kind = (spec.get("names") or {}).get("kind")
-        if schema and kind:
-            schemas[(str(spec.get("group") or ""), str(kind))] = schema
-    return schemas
-
-
 def server_side(config: Config, app: App) -> bool:
     """Argo CD's `compare-options: ServerSideDiff=true|false` on the Application, else
     the config's `diff.server_side`."""
@@ -390,25 +343,6 @@ def server_side(config: Config, app: App) -> bool:
         if name == "ServerSideDiff":
             return value.strip().lower() == "true"
     return config.diff.server_side
-
-
-@dataclass(frozen=True)
-class ClusterFacts:
-    """What every app's comparison needs from one cluster snapshot, derived once per round:
-    the objects HPAs scale, CRD schemas, and the cluster's own type definitions."""
-
-    hpa_targets: frozenset[ResourceKey]
-    crd_schemas: Mapping[tuple[str, str], Mapping[str, Any]]
-    definitions: Definitions | None
-
-    @classmethod
-    def of(cls, snapshot: ClusterSnapshot) -> ClusterFacts:
-        objects = snapshot.objects.values()
-        return cls(
-            hpa_targets=hpa_targets(objects),
-            crd_schemas=crd_schemas(objects),
-            definitions=Definitions.of(snapshot.definitions) if snapshot.definitions else None,
-        )
 
 
 def diff_options(config: Config, app: App, facts: ClusterFacts) -> DiffOptions:

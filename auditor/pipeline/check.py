@@ -16,8 +16,9 @@ from datetime import date
 from typing import Any
 
 from auditor.errors import AuditorError
-from auditor.model import App, Discovery, RenderedApp, Resource
+from auditor.model import App, Discovery, Project, RenderedApp, Resource, Violation
 from auditor.pipeline.core import Pipeline, default_cache_dir
+from auditor.pipeline.projects import breaches
 from auditor.policy import PolicySet, PolicyTarget, build_runner, load_policy_set
 from auditor.policy.live import app_context
 from auditor.report.policy.manifest_diff import manifest_diff
@@ -87,11 +88,12 @@ def check(
     checked = []
     for app, rendered, diff in found.checked:
         result = results.get(app.name)
+        denied = project_denials(pipeline, app, rendered, projects=found.discovery.projects)
         checked.append(
             CheckedApp(
                 name=app.name,
                 path=app.source.path,
-                violations=result.violations if result else (),
+                violations=denied + (result.violations if result else ()),
                 diff=diff,
                 error=rendered.error,
                 notes=tuple(rendered.notes) + (result.notes if result else ()),
@@ -114,6 +116,30 @@ def check(
         head=found.span[1],
         rules=rule_docs(policies),
         unrendered=unrendered,
+    )
+
+
+PROJECT_POLICY = "argocd/app-project"
+
+
+def project_denials(
+    pipeline: Pipeline, app: App, rendered: RenderedApp, *, projects: Sequence[Project]
+) -> tuple[Violation, ...]:
+    """What the app's AppProject forbids it, as denies naming the project and its rule
+    (Argo CD would refuse the app or its sync)."""
+    if rendered.error:
+        return ()
+    return tuple(
+        Violation(
+            policy=PROJECT_POLICY,
+            severity="deny",
+            message=f"{b.message} (AppProject {b.project}, {b.rule})",
+            resource=resource.key if resource else None,
+            app=app.name,
+            details={"project": b.project, "rule": b.rule},
+            source=(resource.source if resource else None) or app.origin,
+        )
+        for resource, b in breaches(pipeline, app, rendered, projects=projects)
     )
 
 

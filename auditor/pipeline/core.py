@@ -7,7 +7,8 @@ imports none of them. The service layer (`auditor.service`) composes both.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -198,6 +199,29 @@ class Pipeline:
             for source, tree in parts
         ]
         return outputs[0] if len(outputs) == 1 else combined(app.name, outputs)
+
+
+def capabilities_for(
+    pipeline: Pipeline, checkout: Checkout, apps: Sequence[App]
+) -> dict[str, Capabilities | None]:
+    """The capabilities of each cluster a Helm app deploys to (as Argo CD passes them to
+    `helm template`), read once per cluster (its discovery is reused by the round)."""
+    clusters = sorted({a.cluster for a in apps if not a.error and may_be_helm(a, checkout)})
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(clusters)))) as pool:
+        return dict(zip(clusters, pool.map(pipeline.capabilities, clusters), strict=True))
+
+
+def may_be_helm(app: App, checkout: Checkout) -> bool:
+    """Whether rendering `app` may run helm (its options say so, or a Chart.yaml is at its
+    path here; a source in another repo is assumed to)."""
+    for source in app.sources or (app.source,):
+        if source.helm is not None or source.chart:
+            return True
+        if source.repo_url != checkout.repo_url:
+            return True
+        if (checkout.root / source.path / "Chart.yaml").is_file():
+            return True
+    return False
 
 
 def combined(app: str, outputs: list[RenderedApp]) -> RenderedApp:

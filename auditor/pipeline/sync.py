@@ -30,15 +30,10 @@ from auditor.model import (
     SyncResult,
     SyncStatus,
 )
-from auditor.pipeline.audit import (
-    ClusterFacts,
-    Paired,
-    capabilities_for,
-    compare_app,
-    diff_options,
-    wanted_types,
-)
-from auditor.pipeline.core import Pipeline
+from auditor.pipeline.audit import Paired, compare_app, diff_options, wanted_types
+from auditor.pipeline.core import Pipeline, capabilities_for
+from auditor.pipeline.facts import ClusterFacts
+from auditor.pipeline.projects import gated
 from auditor.remediate.adopt import branch_name, edits_for, fingerprint
 from auditor.remediate.adopt.git import base_clone, commit_and_push
 from auditor.remediate.apply import Applier
@@ -115,7 +110,7 @@ def sync(
         sync=SyncStatus.UNKNOWN,
         prune=prune,
     )
-    rendered = render_for_cluster(pipeline, checkout, app)
+    rendered = gated(pipeline, app, render_for_cluster(pipeline, checkout, app), projects=projects)
     before = compare(pipeline, app, rendered)
     base = replace(base, sync=before.report.sync)
     project = next((p for p in projects if p.name == app.project), None)

@@ -121,7 +121,13 @@ class Service:
         """Every app (or the named ones) compared with its cluster."""
         space = self.workspace(repo=repo, revision=revision)
         chosen = [space.app(n) for n in apps] or list(space.discovery.apps)
-        report = audit(self.pipeline, space.checkout, chosen, progress=progress)
+        report = audit(
+            self.pipeline,
+            space.checkout,
+            chosen,
+            progress=progress,
+            projects=space.discovery.projects,
+        )
         return AuditRun(workspace=space, report=report)
 
     def remediate(self, run: AuditRun, *, heal: bool, pr: bool) -> Remediation:

@@ -216,7 +216,16 @@ def argo_repo(tmp_path: Path, *, production_sync: dict[str, Any] | None = None) 
     (src / "appsets").mkdir()
     (src / "appsets" / "jobs.yaml").write_text("# jobs per environment\n" + yaml.safe_dump(appset))
     projects = [
-        {"metadata": {"name": "web"}, "spec": {"sourceRepos": ["https://git.example.com/*"]}},
+        {
+            "metadata": {"name": "web"},
+            "spec": {
+                "sourceRepos": ["https://git.example.com/*"],
+                "destinations": [
+                    {"server": "https://kubernetes.default.svc", "namespace": env}
+                    for env in ("staging", "production")
+                ],
+            },
+        },
         {"metadata": {"name": "open"}, "spec": {"sourceRepos": ["*"]}},
     ]
     (src / "projects").mkdir()

@@ -52,9 +52,10 @@ class World:
 
     def audit(self, name: str) -> AppReport:
         checkout = self.pipeline.sources.checkout(str(self.repo), "main")
-        app = self.pipeline.discover(checkout).app(name)
+        discovery = self.pipeline.discover(checkout)
+        app = discovery.app(name)
         assert app is not None, f"no app {name}"
-        return audit(self.pipeline, checkout, [app]).apps[0]
+        return audit(self.pipeline, checkout, [app], projects=discovery.projects).apps[0]
 
     def sync(self, name: str, *, prune: bool = False, dry_run: bool = False) -> SyncResult:
         checkout = self.pipeline.sources.checkout(str(self.repo), "main")
