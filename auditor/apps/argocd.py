@@ -78,8 +78,8 @@ def parse_application(
         errors.append(source_error)
     resolved = []
     for each in sources or (source,):
-        if not (each.repo_url or each.path):
-            resolved.append(each)
+        if each.chart or not (each.repo_url or each.path):
+            resolved.append(each)  # a chart's repoURL is a Helm repository, not a Git one
             continue
         repo, repo_error = resolver.repo_for(each.repo_url, each.path or ".")
         if repo_error and repo_error not in errors:

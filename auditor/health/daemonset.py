@@ -6,19 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.health.fields import generation, number, section, text
+from auditor.health.fields import number, section, text, unobserved
 from auditor.model import Health, HealthStatus
 
 
 def daemonset_health(obj: Mapping[str, Any]) -> Health:
     spec, status = section(obj, "spec"), section(obj, "status")
     name = text(section(obj, "metadata"), "name")
-    if generation(obj) > number(status, "observedGeneration"):
-        return Health(
-            HealthStatus.PROGRESSING,
-            "Waiting for rollout to finish: observed daemon set generation less than desired "
-            "generation",
-        )
+    if (behind := unobserved(obj, "daemon set")) is not None:
+        return behind
     updated = number(status, "updatedNumberScheduled")
     desired = number(status, "desiredNumberScheduled")
     if text(section(spec, "updateStrategy"), "type") == "OnDelete":

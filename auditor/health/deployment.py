@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.health.fields import condition, generation, number, optional_number, section, text
+from auditor.health.fields import condition, number, optional_number, section, text, unobserved
 from auditor.model import Health, HealthStatus
 
 
@@ -14,12 +14,8 @@ def deployment_health(obj: Mapping[str, Any]) -> Health:
     spec, status = section(obj, "spec"), section(obj, "status")
     if spec.get("paused") is True:
         return Health(HealthStatus.SUSPENDED, "Deployment is paused")
-    if generation(obj) > number(status, "observedGeneration"):
-        return Health(
-            HealthStatus.PROGRESSING,
-            "Waiting for rollout to finish: observed deployment generation less than "
-            "desired generation",
-        )
+    if (behind := unobserved(obj, "deployment")) is not None:
+        return behind
     progressing = condition(status, "Progressing")
     replicas = optional_number(spec, "replicas")
     updated = number(status, "updatedReplicas")

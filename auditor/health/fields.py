@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from auditor.model import Health, HealthStatus
+
 
 class HealthError(ValueError):
     """The object cannot be read as its kind (Argo CD: "failed to convert ... to typed")."""
@@ -65,3 +67,15 @@ def annotations_of(obj: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def generation(obj: Mapping[str, Any]) -> int:
     return number(section(obj, "metadata"), "generation")
+
+
+def unobserved(obj: Mapping[str, Any], what: str) -> Health | None:
+    """Progressing while the controller has not seen the latest spec (kubectl's rollout
+    status rule, shared by the workload checks); None once it has."""
+    if generation(obj) > number(section(obj, "status"), "observedGeneration"):
+        return Health(
+            HealthStatus.PROGRESSING,
+            f"Waiting for rollout to finish: observed {what} generation less than desired "
+            "generation",
+        )
+    return None

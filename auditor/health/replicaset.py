@@ -6,18 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.health.fields import condition, generation, number, optional_number, section, text
+from auditor.health.fields import condition, number, optional_number, section, text, unobserved
 from auditor.model import Health, HealthStatus
 
 
 def replicaset_health(obj: Mapping[str, Any]) -> Health:
     spec, status = section(obj, "spec"), section(obj, "status")
-    if generation(obj) > number(status, "observedGeneration"):
-        return Health(
-            HealthStatus.PROGRESSING,
-            "Waiting for rollout to finish: observed replica set generation less than desired "
-            "generation",
-        )
+    if (behind := unobserved(obj, "replica set")) is not None:
+        return behind
     failure = condition(status, "ReplicaFailure")
     if failure is not None and text(failure, "status") == "True":
         return Health(HealthStatus.DEGRADED, text(failure, "message"))

@@ -49,7 +49,7 @@ from auditor.remediate.plan import (
 )
 from auditor.remediate.windows import can_sync
 from auditor.report.audit.markdown import app_markdown
-from auditor.sources import Checkout
+from auditor.sources import WORKTREE, Checkout
 from auditor.store import Store
 
 
@@ -126,7 +126,8 @@ def sync(
         return replace(base, blocked_by=f"sync window: {verdict.blocked_by}")
     options = replace(
         plan_options(pipeline, app, before, prune=prune),
-        revision=rendered.revision,
+        # generateName hooks are named after the commit synced (a working tree's HEAD).
+        revision=checkout.head if rendered.revision == WORKTREE else rendered.revision,
         started=int(now.timestamp()),
     )
     if not request.manual and store is not None:

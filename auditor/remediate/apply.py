@@ -150,7 +150,7 @@ class Applier:
             action=ActionKind.HOOK if waited.ok else ActionKind.FAILED,
             reason=f"{step.phase} hook {outcome}{detail}{note}",
             wave=step.wave,
-            attempts=attempts,
+            attempts=created.attempts,  # the create's tries; deletes are not retries of it
             phase=step.phase,
         )
 

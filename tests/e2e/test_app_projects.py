@@ -10,21 +10,15 @@ import pytest
 
 from auditor.model import SyncStatus
 from auditor.pipeline.check import check
-from tests.helpers.cluster import one_cluster
+from tests.helpers.cluster import REPO_URL, application, one_cluster
 
 pytestmark = pytest.mark.slow  # starts a simulated cluster
 
 
-def app(name: str, repo: str = "https://git.example.com/deploy.git") -> str:
-    return f"""
-        apiVersion: argoproj.io/v1alpha1
-        kind: Application
-        metadata: {{name: {name}}}
-        spec:
-          project: team-a
-          source: {{repoURL: "{repo}", path: {name}}}
-          destination: {{server: https://kubernetes.default.svc, namespace: team-a}}
-        """
+def team_a(name: str, repo: str = REPO_URL) -> str:
+    return application(
+        name, repo=repo, project="team-a", namespace="team-a", create_namespace=False
+    )
 
 
 FILES = {
@@ -37,9 +31,9 @@ FILES = {
           destinations: [{server: https://kubernetes.default.svc, namespace: team-a}]
           clusterResourceWhitelist: [{group: "", kind: Namespace}]
         """,
-    "apps/fine.yaml": app("fine"),
-    "apps/rbac.yaml": app("rbac"),
-    "apps/forked.yaml": app("forked", repo="https://github.com/someone/fork.git"),
+    "apps/fine.yaml": team_a("fine"),
+    "apps/rbac.yaml": team_a("rbac"),
+    "apps/forked.yaml": team_a("forked", repo="https://github.com/someone/fork.git"),
     "fine/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fine}\ndata: {a: b}\n",
     "rbac/role.yaml": (
         "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n"

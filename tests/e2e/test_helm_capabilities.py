@@ -7,21 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.cluster import one_cluster
+from tests.helpers.cluster import application, one_cluster
 
 pytestmark = pytest.mark.slow  # starts a simulated cluster
 
 FILES = {
-    "apps/caps.yaml": """
-        apiVersion: argoproj.io/v1alpha1
-        kind: Application
-        metadata: {name: caps}
-        spec:
-          project: default
-          source: {repoURL: https://git.example.com/deploy.git, path: charts/caps}
-          destination: {server: https://kubernetes.default.svc, namespace: caps}
-          syncPolicy: {syncOptions: [CreateNamespace=true]}
-        """,
+    "apps/caps.yaml": application("caps", path="charts/caps"),
     "charts/caps/Chart.yaml": "apiVersion: v2\nname: caps\nversion: 0.1.0\n",
     "charts/caps/templates/cm.yaml": """
         apiVersion: v1

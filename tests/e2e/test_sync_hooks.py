@@ -9,22 +9,9 @@ from pathlib import Path
 import pytest
 
 from auditor.model import ActionKind, SyncStatus
-from tests.helpers.cluster import one_cluster
+from tests.helpers.cluster import application, one_cluster
 
 pytestmark = pytest.mark.slow  # starts a simulated cluster
-
-
-def app(name: str) -> str:
-    return f"""
-        apiVersion: argoproj.io/v1alpha1
-        kind: Application
-        metadata: {{name: {name}}}
-        spec:
-          project: default
-          source: {{repoURL: https://git.example.com/deploy.git, path: {name}}}
-          destination: {{server: https://kubernetes.default.svc, namespace: {name}}}
-          syncPolicy: {{syncOptions: [CreateNamespace=true]}}
-        """
 
 
 def job(meta: str) -> str:
@@ -48,8 +35,8 @@ SETTINGS = """
     data: {currency: EUR}
     """
 FILES = {
-    "apps/shop.yaml": app("shop"),
-    "apps/broken.yaml": app("broken"),
+    "apps/shop.yaml": application("shop"),
+    "apps/broken.yaml": application("broken"),
     "shop/settings.yaml": SETTINGS,
     "shop/migrate.yaml": job("""  generateName: migrate-
           annotations:

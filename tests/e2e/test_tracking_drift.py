@@ -8,21 +8,12 @@ from pathlib import Path
 import pytest
 
 from auditor.model import ResourceStatus, SyncStatus
-from tests.helpers.cluster import one_cluster
+from tests.helpers.cluster import application, one_cluster
 
 pytestmark = pytest.mark.slow  # starts a simulated cluster
 
 FILES = {
-    "apps/shop.yaml": """
-        apiVersion: argoproj.io/v1alpha1
-        kind: Application
-        metadata: {name: shop}
-        spec:
-          project: default
-          source: {repoURL: https://git.example.com/deploy.git, path: shop}
-          destination: {server: https://kubernetes.default.svc, namespace: shop}
-          syncPolicy: {syncOptions: [CreateNamespace=true]}
-        """,
+    "apps/shop.yaml": application("shop", path="shop"),
     "shop/settings.yaml": """
         apiVersion: v1
         kind: ConfigMap

@@ -22,6 +22,30 @@ from auditor.pipeline.audit import audit
 from auditor.pipeline.sync import SyncRequest, sync
 from auditor.sources.local import init_repo
 
+REPO_URL = "https://git.example.com/deploy.git"
+
+
+def application(
+    name: str,
+    *,
+    path: str = "",
+    repo: str = REPO_URL,
+    revision: str = "HEAD",
+    project: str = "default",
+    namespace: str = "",
+    create_namespace: bool = True,
+) -> str:
+    """An Argo CD Application deploying `path` (default: its name) of `repo` into the
+    in-cluster destination's `namespace` (default: its name)."""
+    options = "\n  syncPolicy: {syncOptions: [CreateNamespace=true]}" if create_namespace else ""
+    return (
+        f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: {name}}}\n"
+        f"spec:\n  project: {project}\n"
+        f'  source: {{repoURL: "{repo}", path: {path or name}, targetRevision: "{revision}"}}\n'
+        f"  destination: {{server: https://kubernetes.default.svc, namespace: {namespace or name}}}"
+        f"{options}\n"
+    )
+
 
 def write_tree(root: Path, files: Mapping[str, str]) -> None:
     for rel, text in files.items():

@@ -12,21 +12,13 @@ import pytest
 from auditor.config import Config
 from auditor.pipeline import Pipeline
 from auditor.sources.local import commit_all, init_repo
-from tests.helpers.cluster import write_tree
+from tests.helpers.cluster import application, write_tree
 
 URL = "https://git.example.com/platform/deploy.git"
 
 
-def app(name: str, revision: str) -> str:
-    return f"""
-        apiVersion: argoproj.io/v1alpha1
-        kind: Application
-        metadata: {{name: {name}}}
-        spec:
-          project: default
-          source: {{repoURL: {URL}, path: web, targetRevision: "{revision}"}}
-          destination: {{server: https://kubernetes.default.svc, namespace: web}}
-        """
+def web(name: str, revision: str) -> str:
+    return application(name, path="web", repo=URL, revision=revision, namespace="web")
 
 
 def settings(value: str) -> str:
@@ -58,11 +50,11 @@ def clone(tmp_path: Path) -> tuple[Path, str]:
     write_tree(
         repo_dir,
         {
-            "apps/head.yaml": app("head", "HEAD"),
-            "apps/main.yaml": app("on-main", "main"),
-            "apps/release.yaml": app("on-release", "release"),
-            "apps/tag.yaml": app("on-tag", "v1"),
-            "apps/sha.yaml": app("on-sha", first),
+            "apps/head.yaml": web("head", "HEAD"),
+            "apps/main.yaml": web("on-main", "main"),
+            "apps/release.yaml": web("on-release", "release"),
+            "apps/tag.yaml": web("on-tag", "v1"),
+            "apps/sha.yaml": web("on-sha", first),
             "web/settings.yaml": settings("edited"),
         },
     )
@@ -107,7 +99,7 @@ def test_an_unknown_target_revision_is_an_error_of_that_app(
     tmp_path: Path, clone: tuple[Path, str]
 ) -> None:
     repo, _ = clone
-    write_tree(repo, {"apps/gone.yaml": app("gone", "no-such-branch")})
+    write_tree(repo, {"apps/gone.yaml": web("gone", "no-such-branch")})
     pipeline = Pipeline.from_config(Config(), cache_dir=tmp_path / "cache")
     checkout = pipeline.checkout(str(repo), None)
     found = pipeline.discover(checkout)
