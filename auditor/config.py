@@ -99,9 +99,11 @@ class ForgeConfig(_Model):
 
 
 class TrackingConfig(_Model):
-    """How live resources are tied to apps (Argo CD's `application.instanceLabelKey`)."""
+    """How live resources are tied to apps (Argo CD's `application.instanceLabelKey` and
+    `application.resourceTrackingMethod`; `auto`: as each app's live objects show it)."""
 
     instance_label_key: str = "app.kubernetes.io/instance"
+    method: Literal["auto", "label", "annotation", "annotation+label"] = "auto"
 
 
 class DiffConfig(_Model):

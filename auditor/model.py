@@ -86,12 +86,24 @@ class Mode(StrEnum):
 
 
 @dataclass(frozen=True)
+class JsonnetOptions:
+    """Argo CD's `source.directory.jsonnet`: external variables and top-level arguments as
+    (name, value, code) triples (`code`: the value is Jsonnet, not a string), and library
+    paths relative to the repository root."""
+
+    ext_vars: tuple[tuple[str, str, bool], ...] = ()
+    tlas: tuple[tuple[str, str, bool], ...] = ()
+    libs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class DirectoryOptions:
-    """Argo CD's `source.directory`: recursion and include/exclude globs."""
+    """Argo CD's `source.directory`: recursion, include/exclude globs, Jsonnet options."""
 
     recurse: bool = False
     include: str = ""
     exclude: str = ""
+    jsonnet: JsonnetOptions | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +134,8 @@ class HelmOptions:
 
 @dataclass(frozen=True)
 class AppSource:
-    """Where an app's desired state lives: a repo, a revision and a path inside it."""
+    """Where an app's desired state lives: a repo, a revision and a path inside it.
+    `ref` names the source for `$ref/...` Helm value files of a multi-source app."""
 
     repo_url: str
     path: str
@@ -131,6 +144,12 @@ class AppSource:
     kustomize: KustomizeOptions | None = None
     helm: HelmOptions | None = None
     chart: str = ""
+    ref: str = ""
+
+    @property
+    def renderable(self) -> bool:
+        """A source with a path or a chart is rendered; one with only a `ref` is not."""
+        return bool(self.path) or bool(self.chart)
 
 
 @dataclass(frozen=True)
@@ -180,7 +199,8 @@ class App:
     """An application discovered in a repo (or added by config).
 
     `origin` names the file (and generator) that declared it; `error` is set when the app
-    was found but cannot be used as declared (it is still listed).
+    was found but cannot be used as declared (it is still listed). A multi-source app
+    (`spec.sources`) lists every source in `sources`; `source` is its first rendered one.
     """
 
     name: str
@@ -189,6 +209,7 @@ class App:
     destination: Destination
     cluster: str
     origin: SourceLocation | None = None
+    sources: tuple[AppSource, ...] = ()
     generated_by: str = ""
     sync_policy: SyncPolicy = field(default_factory=SyncPolicy)
     ignore_differences: tuple[Mapping[str, Any], ...] = ()
@@ -201,7 +222,8 @@ class App:
 
 @dataclass(frozen=True)
 class Project:
-    """An Argo CD AppProject found in the repo."""
+    """An Argo CD AppProject found in the repo. `namespace_resource_whitelist` is None
+    when the project sets none (every namespaced kind is permitted), as in Argo CD."""
 
     name: str
     source_repos: tuple[str, ...] = ()
@@ -210,6 +232,9 @@ class Project:
     cluster_resource_whitelist: tuple[Mapping[str, Any], ...] = ()
     origin: SourceLocation | None = None
     manifest: Mapping[str, Any] | None = None
+    cluster_resource_blacklist: tuple[Mapping[str, Any], ...] = ()
+    namespace_resource_whitelist: tuple[Mapping[str, Any], ...] | None = None
+    namespace_resource_blacklist: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -228,6 +253,15 @@ class Discovery:
 
     def app(self, name: str) -> App | None:
         return next((a for a in self.apps if a.name == name), None)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a destination cluster serves, as Argo CD passes it to Helm: its Kubernetes
+    version (`1.31.2`) and API versions (`apps/v1`, `apps/v1/Deployment`, ...)."""
+
+    kube_version: str
+    api_versions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -284,9 +318,30 @@ class UnmanagedChange:
     time: str = ""
 
 
+class HealthStatus(StrEnum):
+    """Argo CD's health vocabulary, from most to least healthy (as Argo CD orders it)."""
+
+    HEALTHY = "Healthy"
+    SUSPENDED = "Suspended"
+    PROGRESSING = "Progressing"
+    MISSING = "Missing"
+    DEGRADED = "Degraded"
+    UNKNOWN = "Unknown"
+
+
+@dataclass(frozen=True)
+class Health:
+    """Argo CD's health assessment of a resource or an app: a status and its message."""
+
+    status: HealthStatus
+    message: str = ""
+
+
 @dataclass(frozen=True)
 class ResourceDrift:
-    """The comparison of one resource between Git and a cluster."""
+    """The comparison of one resource between Git and a cluster. `health` is Argo CD's
+    assessment of the live object (Missing when it is not live), None for kinds Argo CD
+    has no built-in health check for."""
 
     key: ResourceKey
     version: str
@@ -294,6 +349,7 @@ class ResourceDrift:
     changes: tuple[FieldChange, ...] = ()
     unmanaged: tuple[UnmanagedChange, ...] = ()
     diff: str = ""
+    health: Health | None = None
 
     @property
     def requires_pruning(self) -> bool:
@@ -318,7 +374,9 @@ class Violation:
 
 @dataclass(frozen=True)
 class AppReport:
-    """The audit of one app: its sync status, per-resource drift and policy results."""
+    """The audit of one app: its sync status, health, per-resource drift and policy
+    results. `health` is Argo CD's aggregate of its resources' health (Unknown when the
+    app could not be compared; None only on reports built without a comparison)."""
 
     name: str
     project: str
@@ -331,6 +389,7 @@ class AppReport:
     resources: tuple[ResourceDrift, ...] = ()
     violations: tuple[Violation, ...] = ()
     notes: tuple[str, ...] = ()
+    health: Health | None = None
 
 
 @dataclass(frozen=True)
@@ -360,6 +419,7 @@ class ActionKind(StrEnum):
     PRUNED = "pruned"
     SKIPPED = "skipped"
     FAILED = "failed"
+    HOOK = "hook"  # a resource hook ran and completed
 
 
 @dataclass(frozen=True)
@@ -367,7 +427,8 @@ class ObjectAction:
     """One object's outcome in a sync: the action, why, and the fields it changes.
 
     `manager` names the field manager a loop-guarded resource fights; `attempts` counts
-    requests sent (retries included); `wave` is the Argo CD sync wave it ran in."""
+    requests sent (retries included); `wave` and `phase` are the Argo CD sync wave and
+    phase (PreSync, Sync, PostSync, SyncFail) it ran in."""
 
     key: ResourceKey
     action: ActionKind
@@ -376,6 +437,7 @@ class ObjectAction:
     wave: int = 0
     attempts: int = 0
     manager: str = ""
+    phase: str = "Sync"
 
 
 @dataclass(frozen=True)

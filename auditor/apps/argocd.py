@@ -8,7 +8,7 @@ Pure functions of the manifests plus a `Resolver` for what depends on configurat
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -22,6 +22,7 @@ from auditor.model import (
     Destination,
     DirectoryOptions,
     HelmOptions,
+    JsonnetOptions,
     KustomizeOptions,
     Mode,
     Project,
@@ -72,14 +73,27 @@ def parse_application(
     errors: list[str] = []
     if not name:
         errors.append("Application has no metadata.name")
-    source, source_error = _source(spec)
+    source, sources, source_error = _source(spec)
     if source_error:
         errors.append(source_error)
-    if source.repo_url or source.path:
-        repo, repo_error = resolver.repo_for(source.repo_url, source.path)
-        if repo_error:
+    resolved = []
+    for each in sources or (source,):
+        if each.chart or not (each.repo_url or each.path):
+            resolved.append(each)  # a chart's repoURL is a Helm repository, not a Git one
+            continue
+        repo, repo_error = resolver.repo_for(each.repo_url, each.path or ".")
+        if repo_error and repo_error not in errors:
             errors.append(repo_error)
-        source = _replace_repo(source, repo)
+        resolved.append(_replace_repo(each, repo))
+    if sources:
+        sources = tuple(resolved)
+        source = (
+            next(s for s in sources if s.renderable)
+            if any(s.renderable for s in sources)
+            else sources[0]
+        )
+    else:
+        source = resolved[0]
     if not (destination.server or destination.name):
         errors.append("spec.destination needs a server or a name")
     labels = tuple(sorted((str(k), str(v)) for k, v in (meta.get("labels") or {}).items()))
@@ -90,6 +104,7 @@ def parse_application(
         destination=destination,
         cluster=resolver.cluster_for(destination),
         origin=origin,
+        sources=sources,
         generated_by=generated_by,
         sync_policy=policy,
         ignore_differences=tuple(spec.get("ignoreDifferences") or ()),
@@ -102,6 +117,7 @@ def parse_application(
 
 def parse_project(body: Mapping[str, Any], *, origin: SourceLocation | None) -> Project:
     spec = body.get("spec") or {}
+    namespaced = spec.get("namespaceResourceWhitelist")
     return Project(
         name=str((body.get("metadata") or {}).get("name") or ""),
         source_repos=tuple(str(r) for r in spec.get("sourceRepos") or ()),
@@ -110,21 +126,26 @@ def parse_project(body: Mapping[str, Any], *, origin: SourceLocation | None) -> 
         cluster_resource_whitelist=tuple(spec.get("clusterResourceWhitelist") or ()),
         origin=origin,
         manifest=body,
+        cluster_resource_blacklist=tuple(spec.get("clusterResourceBlacklist") or ()),
+        namespace_resource_whitelist=None if namespaced is None else tuple(namespaced),
+        namespace_resource_blacklist=tuple(spec.get("namespaceResourceBlacklist") or ()),
     )
 
 
 def expand_application_set(
     body: Mapping[str, Any], *, ctx_for: GeneratorContextFactory
 ) -> list[dict[str, Any]]:
-    """The Application manifests an ApplicationSet generates (raises on a bad generator)."""
+    """The Application manifests an ApplicationSet generates (raises on a bad generator or
+    template). A generator's own `template` is merged over the ApplicationSet's."""
     spec = body.get("spec") or {}
     go = bool(spec.get("goTemplate"))
     options = [str(o) for o in spec.get("goTemplateOptions") or ()]
     ctx = ctx_for(go_template=go, missing_key_error="missingkey=error" in options)
-    template = spec.get("template") or {}
+    top = spec.get("template") or {}
     apps: list[dict[str, Any]] = []
     try:
         for generator in spec.get("generators") or ():
+            template = generator_template(generator, top)
             for params in generate(generator, ctx):
                 rendered = interpolate(template, params, ctx)
                 apps.append(
@@ -141,35 +162,78 @@ def expand_application_set(
     return apps
 
 
+def generator_template(generator: Mapping[str, Any], top: Mapping[str, Any]) -> Any:
+    """Argo CD's mergeGeneratorTemplate: the generator's `template` (beside its kind's
+    fields) with every field it leaves empty taken from the ApplicationSet's (mergo)."""
+    own = next(
+        (
+            v.get("template")
+            for k, v in generator.items()
+            if k != "selector" and isinstance(v, Mapping)
+        ),
+        None,
+    )
+    return fill_empty(own, top) if isinstance(own, Mapping) and own else top
+
+
+def fill_empty(dest: Mapping[str, Any], src: Mapping[str, Any]) -> dict[str, Any]:
+    """mergo.Merge without override: `dest` keeps what it sets; empty or absent fields
+    (None, "", false, 0, empty lists and maps) come from `src`; maps merge recursively."""
+    out = dict(dest)
+    for key, value in src.items():
+        mine = out.get(key)
+        if isinstance(mine, Mapping) and isinstance(value, Mapping):
+            out[key] = fill_empty(mine, value)
+        elif key not in out or mine in (None, "", False, 0, [], {}):
+            out[key] = value
+    return out
+
+
 class GeneratorContextFactory(Protocol):
     def __call__(self, *, go_template: bool, missing_key_error: bool) -> GeneratorContext: ...
 
 
-def _source(spec: Mapping[str, Any]) -> tuple[AppSource, str | None]:
+def _source(spec: Mapping[str, Any]) -> tuple[AppSource, tuple[AppSource, ...], str | None]:
+    """(the source rendered first, every source of a multi-source app, error)."""
     raw: Mapping[str, Any] = spec.get("source") or {}
-    sources: Sequence[Mapping[str, Any]] = spec.get("sources") or ()
-    if not raw and sources:
-        renderable = [s for s in sources if s.get("path") or s.get("chart")]
-        if len(renderable) > 1:
-            return (
-                _empty_source(),
-                "multi-source Applications with more than one path are not supported",
-            )
-        raw = renderable[0] if renderable else sources[0]
+    many = [s for s in spec.get("sources") or () if isinstance(s, Mapping)]
+    if not raw and many:
+        parsed = [_one_source(s, multi=True) for s in many]
+        rendered = [p for p in parsed if p[0].renderable]
+        if not rendered:
+            return parsed[0][0], tuple(p[0] for p in parsed), "no source has a path or a chart"
+        errors = [e for _, e in rendered if e]
+        return rendered[0][0], tuple(p[0] for p in parsed), "; ".join(errors) or None
     if not raw:
-        return _empty_source(), "Application has no spec.source"
+        return _empty_source(), (), "Application has no spec.source"
+    source, error = _one_source(raw, multi=False)
+    return source, (), error
+
+
+def _one_source(raw: Mapping[str, Any], *, multi: bool) -> tuple[AppSource, str | None]:
+    given = str(raw.get("path") or "").strip("/")
     source = AppSource(
         repo_url=str(raw.get("repoURL") or ""),
-        path=str(raw.get("path") or "").strip("/") or ".",
+        path=given or ("" if multi and raw.get("ref") and not raw.get("chart") else "."),
         target_revision=str(raw.get("targetRevision") or "HEAD"),
         directory=_directory(raw.get("directory")),
         kustomize=_kustomize(raw.get("kustomize")),
         helm=_helm(raw.get("helm")),
         chart=str(raw.get("chart") or ""),
+        ref=str(raw.get("ref") or ""),
     )
+    if isinstance(raw.get("plugin"), Mapping):
+        name = str(raw["plugin"].get("name") or "") or "found by its discovery rules"
+        return source, (
+            f"source.plugin: the config management plugin ({name}) runs inside Argo CD's "
+            "repo-server and cannot run here, so this app's desired state is unknown"
+        )
     if source.chart:
-        return source, f"Helm chart {source.chart!r} from a chart repository is not supported"
-    if not raw.get("path"):
+        return source, (
+            f"Helm chart {source.chart!r} from the chart repository {source.repo_url}: only "
+            "charts kept in Git can be rendered here (fetching it needs the network)"
+        )
+    if not raw.get("path") and source.renderable:
         return source, "spec.source.path is empty"
     return source, None
 
@@ -185,10 +249,27 @@ def _replace_repo(source: AppSource, repo: str) -> AppSource:
 def _directory(raw: Mapping[str, Any] | None) -> DirectoryOptions | None:
     if raw is None:
         return None
+    jsonnet = raw.get("jsonnet")
     return DirectoryOptions(
         recurse=bool(raw.get("recurse")),
         include=str(raw.get("include") or ""),
         exclude=str(raw.get("exclude") or ""),
+        jsonnet=_jsonnet(jsonnet) if isinstance(jsonnet, Mapping) else None,
+    )
+
+
+def _jsonnet(raw: Mapping[str, Any]) -> JsonnetOptions:
+    def args(key: str) -> tuple[tuple[str, str, bool], ...]:
+        return tuple(
+            (str(a.get("name") or ""), str(a.get("value") or ""), bool(a.get("code")))
+            for a in raw.get(key) or ()
+            if isinstance(a, Mapping)
+        )
+
+    return JsonnetOptions(
+        ext_vars=args("extVars"),
+        tlas=args("tlas"),
+        libs=tuple(str(p) for p in raw.get("libs") or ()),
     )
 
 

@@ -9,7 +9,7 @@ to the apps whose manifests sit under their path.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -20,7 +20,14 @@ from auditor.apps.argocd import (
     parse_application,
     parse_project,
 )
-from auditor.apps.generators import IN_CLUSTER, ClusterInfo, GeneratorContext, RepoLookup
+from auditor.apps.generators import (
+    IN_CLUSTER,
+    SECRET_TYPE_LABEL,
+    ClusterInfo,
+    GeneratorContext,
+    GeneratorError,
+    RepoLookup,
+)
 from auditor.config import AppConfig, Config
 from auditor.errors import AuditorError, ManifestError
 from auditor.manifests import MANIFEST_SUFFIXES, parse_file
@@ -49,19 +56,49 @@ def normalize_repo_url(url: str) -> str:
 
 
 class ConfigResolver:
-    """Resolves repo URLs, destinations and modes for one repo being read."""
+    """Resolves repo URLs, destinations and modes for one repo being read.
 
-    def __init__(self, *, config: Config, repo_url: str, root: Path) -> None:
+    The audited repo is known by `identities` (its URL, or a local clone's remotes): a
+    repoURL that is neither one of them nor a configured repo is an error, whatever
+    paths exist here. Only a repo with no URL of its own (a plain directory, a clone
+    without remote) stands for any repoURL whose path exists in it."""
+
+    def __init__(
+        self, *, config: Config, repo_url: str, root: Path, identities: Sequence[str] = ()
+    ) -> None:
         self.config = config
         self.repo_url = repo_url
         self.root = root
+        self.names = tuple(u for u in identities if u)
+        self.identities = {normalize_repo_url(u) for u in (repo_url, *self.names)}
+        self.anonymous = not self.names
 
-    def repo_for(self, repo_url: str, path: str) -> tuple[str, str | None]:
+    def configured(self, repo_url: str) -> str | None:
+        """The configured repo `repo_url` names (by URL or alias), if any."""
         wanted = normalize_repo_url(repo_url)
         for repo in self.config.repos:
-            urls = (repo.url, *repo.aliases)
-            if any(normalize_repo_url(u) == wanted for u in urls):
-                return repo.url, None
+            if any(normalize_repo_url(u) == wanted for u in (repo.url, *repo.aliases)):
+                return repo.url
+        return None
+
+    def is_audited(self, repo_url: str) -> bool:
+        return normalize_repo_url(repo_url) in self.identities
+
+    def unknown_repo(self, repo_url: str) -> str:
+        return (
+            f"repoURL {repo_url} is not the audited repository ({', '.join(self.names)}) "
+            "and matches no configured repo (add it to `repos:` in the config, or as an "
+            "alias of one)"
+        )
+
+    def repo_for(self, repo_url: str, path: str) -> tuple[str, str | None]:
+        if self.is_audited(repo_url):
+            return self.repo_url, None
+        configured = self.configured(repo_url)
+        if configured is not None:
+            return configured, None
+        if not self.anonymous:
+            return repo_url, self.unknown_repo(repo_url)
         if (self.root / path).is_dir():
             return self.repo_url, None
         return repo_url, (
@@ -91,23 +128,37 @@ class ConfigResolver:
         return rem.default or Mode.REPORT
 
     def clusters(self) -> list[ClusterInfo]:
-        if not self.config.clusters:
-            return [IN_CLUSTER]
-        return [
+        """The clusters generator's clusters, as Argo CD lists them: each configured one
+        as a cluster secret (its labels plus `argocd.argoproj.io/secret-type: cluster`),
+        and the local cluster, unless a configured one stands for it."""
+        secrets = [
             ClusterInfo(
-                name=c.name, server=c.server or IN_CLUSTER_SERVER, labels=c.labels, annotations={}
+                name=c.name,
+                server=c.server or IN_CLUSTER_SERVER,
+                labels={**c.labels, SECRET_TYPE_LABEL: "cluster"},
+                annotations={},
             )
             for c in self.config.clusters
         ]
+        local = any(c.server.rstrip("/") == IN_CLUSTER_SERVER for c in secrets)
+        return secrets if local else [IN_CLUSTER, *secrets]
 
 
 class _Collector:
     """Accumulates apps, projects and problems from Argo CD manifests of one repo."""
 
     def __init__(
-        self, *, root: Path, repo_url: str, config: Config, repo_lookup: RepoLookup | None
+        self,
+        *,
+        root: Path,
+        repo_url: str,
+        config: Config,
+        repo_lookup: RepoLookup | None,
+        identities: Sequence[str] = (),
     ) -> None:
-        self.resolver = ConfigResolver(config=config, repo_url=repo_url, root=root)
+        self.resolver = ConfigResolver(
+            config=config, repo_url=repo_url, root=root, identities=identities
+        )
         self.root = root
         self.repo_url = repo_url
         self.repo_lookup = repo_lookup
@@ -117,10 +168,16 @@ class _Collector:
         self.declared: list[Resource] = []
 
     def _lookup(self, url: str, revision: str) -> Path | None:
-        repo, _ = self.resolver.repo_for(url, ".")
-        if repo == self.repo_url:
-            return self.root
-        return self.repo_lookup(repo, revision) if self.repo_lookup else None
+        """The tree a git generator reads: this repo's, a configured repo's, or an error
+        for a repoURL that is neither (never this tree because a path happens to match)."""
+        resolver = self.resolver
+        configured = resolver.configured(url)
+        if resolver.is_audited(url) or (configured is None and resolver.anonymous):
+            # This repo, at the generator's revision (the lookup knows which tree that is).
+            return self.repo_lookup(self.repo_url, revision) if self.repo_lookup else self.root
+        if configured is None:
+            raise GeneratorError(f"git generator: {resolver.unknown_repo(url)}")
+        return self.repo_lookup(configured, revision) if self.repo_lookup else None
 
     def _ctx(self, *, go_template: bool, missing_key_error: bool) -> GeneratorContext:
         return GeneratorContext(
@@ -179,9 +236,17 @@ def discover(
     repo_url: str,
     config: Config,
     repo_lookup: RepoLookup | None = None,
+    identities: Sequence[str] = (),
 ) -> Discovery:
-    """All apps and projects declared in the tree at `root` (plus config apps)."""
-    collector = _Collector(root=root, repo_url=repo_url, config=config, repo_lookup=repo_lookup)
+    """All apps and projects declared in the tree at `root` (plus config apps);
+    `identities` are the URLs the audited repo is known by (see `ConfigResolver`)."""
+    collector = _Collector(
+        root=root,
+        repo_url=repo_url,
+        config=config,
+        repo_lookup=repo_lookup,
+        identities=identities,
+    )
     for rel, line, body in _argo_documents(root, collector.problems):
         collector.take(body, origin=SourceLocation(path=rel, line=line))
     for extra in config.apps:
@@ -198,10 +263,17 @@ def adopt_children(
     repo_url: str,
     config: Config,
     repo_lookup: RepoLookup | None = None,
+    identities: Sequence[str] = (),
 ) -> Discovery:
     """Add the Applications (and ApplicationSets) that `parent` renders, app of apps built
     with Kustomize or Helm, to a discovery."""
-    collector = _Collector(root=root, repo_url=repo_url, config=config, repo_lookup=repo_lookup)
+    collector = _Collector(
+        root=root,
+        repo_url=repo_url,
+        config=config,
+        repo_lookup=repo_lookup,
+        identities=identities,
+    )
     # The manifests under the parent's path are inputs of its build, not apps of their
     # own: what the build outputs replaces them (as in Argo CD, where only those exist).
     base = PurePosixPath(parent.source.path)

@@ -41,6 +41,12 @@ def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
 
 
 def render_fast(text: str, params: Mapping[str, str]) -> str:
+    start = text.find("{{")
+    while start != -1:
+        end = text.find("}}", start + 2)
+        if end == -1:  # fasttemplate refuses the whole template, as Argo CD reports it
+            raise TemplateError(f"cannot find end tag '}}}}' in the template {text!r}")
+        start = text.find("{{", end + 2)
     return _FAST.sub(lambda m: params.get(m.group(1), m.group(0)), text)
 
 
@@ -50,6 +56,7 @@ def render_go(text: str, params: Mapping[str, Any], *, missing_error: bool = Fal
     pos = 0
     for m in _ACTION.finditer(text):
         literal = text[pos : m.start()]
+        _no_open_action(literal, text)
         if m.group(1):
             literal = literal.rstrip()
         out.append(literal)
@@ -59,8 +66,16 @@ def render_go(text: str, params: Mapping[str, Any], *, missing_error: bool = Fal
         if m.group(3):
             while pos < len(text) and text[pos].isspace():
                 pos += 1
+    _no_open_action(text[pos:], text)
     out.append(text[pos:])
     return "".join(out)
+
+
+def _no_open_action(literal: str, text: str) -> None:
+    """Go's parser: a `{{` that no `}}` closes is an unclosed action, an error of the
+    template, never literal text in an app name."""
+    if "{{" in literal:
+        raise TemplateError(f"unclosed action in template {text!r}")
 
 
 def render_value(value: Any, render: Callable[[str], str]) -> Any:

@@ -23,6 +23,13 @@ from auditor.report.policy import FORMATS, render_check
 @click.option("--config", "config_path", help="Config file (gitops-auditor.yaml).")
 @click.option("--policy", "policy_dirs", multiple=True, help="Extra policy directory (repeatable).")
 @click.option("--fail-on-warn", is_flag=True, help="Exit 1 on warnings too (as conftest's flag).")
+@click.option(
+    "--unrendered",
+    type=click.Choice(["error", "warn"]),
+    default="error",
+    show_default=True,
+    help="How apps that could not be generated or rendered count: error (exit 2) or warn.",
+)
 def command(
     repo: str | None,
     base: str | None,
@@ -31,10 +38,11 @@ def command(
     config_path: str | None,
     policy_dirs: tuple[str, ...],
     fail_on_warn: bool,
+    unrendered: str,
 ) -> None:
     """Evaluate policies on the desired state of the apps a change affects."""
     report = build_service(config_path).check(
-        repo=repo, base=base, head=head, policy_dirs=policy_dirs
+        repo=repo, base=base, head=head, policy_dirs=policy_dirs, unrendered=unrendered
     )
     color = output == "text" and sys.stdout.isatty()
     for document in render_check(report, fmt=output, color=color):

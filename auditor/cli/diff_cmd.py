@@ -24,8 +24,7 @@ def command(service: Service, target: Target, app_name: str, output: str) -> Non
     if output == "json":
         echo_json(app_json(result))
     else:
-        text = app_diff_text(result, color=sys.stdout.isatty())
-        click.echo(text or f"{app_name}: {result.sync}", nl=not text)
+        click.echo(app_diff_text(result, color=sys.stdout.isatty()), nl=False)
         if result.error:
             click.echo(f"error: {result.error}", err=True)
     sys.exit(audit_exit(report))

@@ -199,3 +199,25 @@ def _from_v3(value: Any) -> Any:
     if isinstance(ref, str) and ref.startswith(OPENAPI_V3_REF):
         out["$ref"] = _REF_PREFIX + ref[len(OPENAPI_V3_REF) :]
     return out
+
+
+@functools.cache
+def builtin_api_versions() -> tuple[str, ...]:
+    """The API versions a Kubernetes of the shipped definitions serves by default
+    (`group/version` and `group/version/Kind` of every listable GA kind):
+    Helm's capabilities when no cluster is read."""
+    kinds: dict[str, set[str]] = {}
+    for schema in load_definitions().values():
+        for gvk in schema.get("x-kubernetes-group-version-kind", []):
+            group, version = str(gvk.get("group") or ""), str(gvk.get("version") or "")
+            if "alpha" in version or "beta" in version:  # off by default on a cluster
+                continue
+            gv = f"{group}/{version}" if group else version
+            kinds.setdefault(gv, set()).add(str(gvk.get("kind") or ""))
+    out: list[str] = []
+    for gv, found in sorted(kinds.items()):
+        listable = sorted(k for k in found if f"{k}List" in found)
+        if listable:
+            out.append(gv)
+            out += [f"{gv}/{k}" for k in listable]
+    return tuple(out)

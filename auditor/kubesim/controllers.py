@@ -1,8 +1,11 @@
 """Instant controllers: workload status follows spec as if every pod became ready at once.
 
 Deployments, StatefulSets, ReplicaSets and DaemonSets get the status a settled controller
-would write (replica counts, observedGeneration, conditions), through the `status`
-subresource as `kube-controller-manager`, so health checks see realistic objects.
+would write (replica counts, observedGeneration, conditions), HorizontalPodAutoscalers the
+conditions of one able to scale, and Jobs run to completion at once (or fail, when
+annotated `kubesim.gitops-auditor.io/job-result: Failed`, for trying failing hooks), all
+through the `status` subresource as `kube-controller-manager`, so health checks see
+realistic objects.
 """
 
 from __future__ import annotations
@@ -133,19 +136,89 @@ def daemonset_status(obj: dict[str, Any], now: str) -> dict[str, Any]:
     }
 
 
-_STATUS = {
-    "Deployment": deployment_status,
-    "StatefulSet": statefulset_status,
-    "ReplicaSet": replicaset_status,
-    "DaemonSet": daemonset_status,
+def hpa_status(obj: dict[str, Any], now: str) -> dict[str, Any]:
+    """An HPA that reads its metrics and keeps its target at `minReplicas`."""
+    spec = obj.get("spec") or {}
+    n = int(spec.get("minReplicas", 1))
+    old = list((obj.get("status") or {}).get("conditions") or [])
+
+    def cond(kind: str, status: str, reason: str, message: str) -> dict[str, Any]:
+        out = _condition(old, now, kind, status, reason, message)
+        out.pop("lastUpdateTime", None)  # HPA conditions carry a transition time only
+        return out
+
+    return {
+        "conditions": [
+            cond(
+                "AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size"
+            ),
+            cond(
+                "ScalingActive",
+                "True",
+                "ValidMetricFound",
+                "the HPA was able to successfully calculate a replica count from cpu resource "
+                "utilization (percentage of request)",
+            ),
+            cond(
+                "ScalingLimited",
+                "False",
+                "DesiredWithinRange",
+                "the desired count is within the acceptable range",
+            ),
+        ],
+        "currentReplicas": n,
+        "desiredReplicas": n,
+    }
+
+
+JOB_RESULT = "kubesim.gitops-auditor.io/job-result"
+
+
+def job_status(obj: dict[str, Any], now: str) -> dict[str, Any] | None:
+    """A Job runs to completion at once (`Failed` when annotated so); None: leave it."""
+    current = obj.get("status") or {}
+    done = {c.get("type") for c in current.get("conditions") or []}
+    if done & {"Complete", "Failed"} or (obj.get("spec") or {}).get("suspend"):
+        return None
+    annotations = obj["metadata"].get("annotations") or {}
+    base = {"startTime": now, "ready": 0, "terminating": 0, "uncountedTerminatedPods": {}}
+    if annotations.get(JOB_RESULT) == "Failed":
+        message = "Job has reached the specified backoff limit"
+        reason = "BackoffLimitExceeded"
+        conditions = [
+            {"lastProbeTime": now, "lastTransitionTime": now, "message": message,
+             "reason": reason, "status": "True", "type": "FailureTarget"},
+            {"lastProbeTime": now, "lastTransitionTime": now, "message": message,
+             "reason": reason, "status": "True", "type": "Failed"},
+        ]  # fmt: skip
+        return {**base, "conditions": conditions, "failed": 1}
+    message = "Reached expected number of succeeded pods"
+    conditions = [
+        {"lastProbeTime": now, "lastTransitionTime": now, "message": message,
+         "reason": "CompletionsReached", "status": "True", "type": "SuccessCriteriaMet"},
+        {"lastProbeTime": now, "lastTransitionTime": now, "message": message,
+         "reason": "CompletionsReached", "status": "True", "type": "Complete"},
+    ]  # fmt: skip
+    return {**base, "completionTime": now, "conditions": conditions, "succeeded": 1}
+
+
+_STATUS: dict[tuple[str, str], Any] = {
+    ("apps", "Deployment"): deployment_status,
+    ("apps", "StatefulSet"): statefulset_status,
+    ("apps", "ReplicaSet"): replicaset_status,
+    ("apps", "DaemonSet"): daemonset_status,
+    ("autoscaling", "HorizontalPodAutoscaler"): hpa_status,
+    ("batch", "Job"): job_status,
 }
 
 
 def react(cluster: Cluster, rt: ResourceType, obj: dict[str, Any]) -> None:
-    fn = _STATUS.get(rt.kind) if rt.group == "apps" else None
+    fn = _STATUS.get((rt.group, rt.kind))
     if fn is None or obj["metadata"].get("deletionTimestamp"):
         return
     status = fn(obj, cluster.now())
+    if status is None:
+        return
     if status == obj.get("status"):
         return
     from auditor.kubesim.cluster import WriteOptions

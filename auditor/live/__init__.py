@@ -8,12 +8,19 @@ from auditor.live.errors import (
     ClusterNotConfigured,
     ClusterUnreachable,
 )
-from auditor.live.snapshot import ClusterReader, ClusterSnapshot, KubeClusterReader, Scope
+from auditor.live.snapshot import (
+    CapabilitiesReader,
+    ClusterReader,
+    ClusterSnapshot,
+    KubeClusterReader,
+    Scope,
+)
 
 __all__ = [
     "ClusterError",
     "ClusterForbidden",
     "ClusterNotConfigured",
+    "CapabilitiesReader",
     "ClusterReader",
     "ClusterRegistry",
     "ClusterSnapshot",

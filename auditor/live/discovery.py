@@ -48,18 +48,51 @@ class ApiResource:
 
 def discover(client: KubeClient) -> list[ApiResource]:
     """Every resource type the cluster serves (preferred version per group)."""
+    return discover_index(client).all
+
+
+def discover_index(client: KubeClient) -> ResourceIndex:
+    """The cluster's discovery: its resource types (preferred versions) and every API
+    version it serves, `group/version` and `group/version/Kind` (what Argo CD hands Helm
+    as `--api-versions`)."""
     core = client.get_json("/api", accept=AGGREGATED, what="the API (discovery)")
     groups = client.get_json("/apis", accept=AGGREGATED, what="API groups (discovery)")
     if _is_aggregated(core) and _is_aggregated(groups):
-        return parse_aggregated(core) + parse_aggregated(groups)
+        return ResourceIndex(
+            parse_aggregated(core) + parse_aggregated(groups),
+            api_versions=aggregated_api_versions(core) + aggregated_api_versions(groups),
+        )
+    return _classic(client, core, groups)
+
+
+def aggregated_api_versions(doc: Mapping[str, Any]) -> tuple[str, ...]:
+    out: list[str] = []
+    for group in doc.get("items") or []:
+        name = (group.get("metadata") or {}).get("name", "")
+        for version in group.get("versions") or []:
+            gv = f"{name}/{version.get('version', '')}" if name else str(version.get("version"))
+            out.append(gv)
+            for res in version.get("resources") or []:
+                kind = (res.get("responseKind") or {}).get("kind", "")
+                if kind:
+                    out.append(f"{gv}/{kind}")
+    return tuple(dict.fromkeys(out))
+
+
+def _classic(client: KubeClient, core: Any, groups: Any) -> ResourceIndex:
+    """The walk over group versions (servers without aggregated discovery): kinds of the
+    preferred versions, and every group/version the groups list."""
     resources: list[ApiResource] = []
+    versions: list[str] = []
     for version in core.get("versions") or ["v1"]:
         resources += parse_resource_list(
             client.get_json(f"/api/{version}", what="core API (discovery)"),
             group="",
             version=version,
         )
+        versions.append(str(version))
     for group in groups.get("groups") or []:
+        versions += [str(v.get("groupVersion")) for v in group.get("versions") or []]
         preferred = (group.get("preferredVersion") or {}).get("version")
         if not preferred:
             continue
@@ -67,7 +100,8 @@ def discover(client: KubeClient) -> list[ApiResource]:
             f"/apis/{group['name']}/{preferred}", what=f"{group['name']} (discovery)"
         )
         resources += parse_resource_list(listing, group=group["name"], version=preferred)
-    return resources
+    versions += [f"{r.api_version}/{r.kind}" for r in resources if r.kind]
+    return ResourceIndex(resources, api_versions=tuple(dict.fromkeys(versions)))
 
 
 def _is_aggregated(doc: Any) -> bool:
@@ -113,11 +147,17 @@ def parse_resource_list(doc: Mapping[str, Any], *, group: str, version: str) -> 
 
 
 class ResourceIndex:
-    """Lookups over a cluster's discovery: by (group, kind), and which types to list."""
+    """Lookups over a cluster's discovery: by (group, kind), and which types to list;
+    `api_versions` are every served `group/version` and `group/version/Kind`."""
 
-    def __init__(self, resources: Iterable[ApiResource]) -> None:
+    def __init__(
+        self, resources: Iterable[ApiResource], *, api_versions: Iterable[str] = ()
+    ) -> None:
         self.all = [r for r in resources if r.kind]
         self._by_gk = {(r.group, r.kind): r for r in self.all}
+        self.api_versions = tuple(api_versions) or tuple(
+            dict.fromkeys(v for r in self.all for v in (r.api_version, f"{r.api_version}/{r.kind}"))
+        )
 
     def find(self, group: str, kind: str) -> ApiResource | None:
         return self._by_gk.get((group, kind))

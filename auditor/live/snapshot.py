@@ -12,10 +12,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from auditor.live.client import KubeClient
-from auditor.live.discovery import ApiResource, ResourceIndex, discover
+from auditor.live.discovery import ApiResource, ResourceIndex, discover_index
 from auditor.live.errors import (
     ClusterBadResponse,
     ClusterError,
@@ -23,7 +23,7 @@ from auditor.live.errors import (
     ResourceNotFound,
 )
 from auditor.live.openapi import cluster_definitions
-from auditor.model import ResourceKey
+from auditor.model import Capabilities, ResourceKey
 
 # Types never listed unless Git declares them: high-churn, controller-made, or ephemeral
 # (as Argo CD's default resource.exclusions).
@@ -119,6 +119,24 @@ class ClusterReader(Protocol):
     ) -> ClusterSnapshot: ...
 
 
+def server_version(info: Mapping[str, Any]) -> str:
+    """`major.minor` of `/version`, as Argo CD reports a cluster's version to Helm (GKE's
+    `27+` minor is 27); gitVersion's numbers when those fields are missing."""
+    major = "".join(c for c in str(info.get("major") or "") if c.isdigit())
+    minor = "".join(c for c in str(info.get("minor") or "") if c.isdigit())
+    if major and minor:
+        return f"{major}.{minor}"
+    git_version = str(info.get("gitVersion") or "").lstrip("v")
+    return ".".join(git_version.split("-")[0].split("+")[0].split(".")[:2])
+
+
+@runtime_checkable
+class CapabilitiesReader(Protocol):
+    """A reader that can also say what a cluster serves (for Helm's capabilities)."""
+
+    def capabilities(self, cluster: str) -> Capabilities | None: ...
+
+
 class KubeClusterReader:
     """`ClusterReader` over the Kubernetes API, with discovery cached per cluster."""
 
@@ -140,6 +158,7 @@ class KubeClusterReader:
         self.clock = clock
         self._discovery: dict[str, tuple[float, ResourceIndex]] = {}
         self._openapi: dict[str, dict[str, Mapping[str, Any]]] = {}
+        self._versions: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def read(
@@ -215,7 +234,7 @@ class KubeClusterReader:
             cached = self._discovery.get(cluster)
         if cached and now - cached[0] < self.discovery_ttl:
             return cached[1]
-        index = ResourceIndex(discover(client))
+        index = discover_index(client)
         with self._lock:
             self._discovery[cluster] = (now, index)
         return index
@@ -253,6 +272,23 @@ class KubeClusterReader:
         obj.setdefault("apiVersion", at.api_version)
         obj.setdefault("kind", key.kind)
         target[ResourceKey.of(obj)] = obj
+
+    def capabilities(self, cluster: str) -> Capabilities | None:
+        """The cluster's version and API versions, as Argo CD hands them to Helm (from the
+        discovery the next read reuses); None when the cluster cannot be reached."""
+        try:
+            client = self.client_for(cluster)
+            index = self._index(cluster, client)
+            with self._lock:
+                version = self._versions.get(cluster)
+            if version is None:
+                info = client.get_json("/version", what="the server version") or {}
+                version = server_version(info)
+                with self._lock:
+                    self._versions[cluster] = version
+        except ClusterError:
+            return None
+        return Capabilities(kube_version=version, api_versions=index.api_versions)
 
     def _list_into(
         self, snapshot: ClusterSnapshot, client: KubeClient, res: ApiResource, *, selector: str = ""

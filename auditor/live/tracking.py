@@ -84,15 +84,38 @@ def tracked_by_app(
     return dict(by_app)
 
 
+LABEL = "label"
+ANNOTATION = "annotation"
+ANNOTATION_AND_LABEL = "annotation+label"
+
+
+def tracking_method(
+    objects: Iterable[Mapping[str, Any]], *, label_key: str = DEFAULT_INSTANCE_LABEL
+) -> str:
+    """How an app's live objects are tracked (Argo CD's `resourceTrackingMethod`), judged
+    from those objects: the annotation and/or the label, `label` when none says."""
+    uses_label = uses_annotation = False
+    for obj in objects:
+        meta = obj.get("metadata") or {}
+        uses_label = uses_label or label_key in (meta.get("labels") or {})
+        uses_annotation = uses_annotation or TRACKING_ANNOTATION in (meta.get("annotations") or {})
+    if uses_annotation:
+        return ANNOTATION_AND_LABEL if uses_label else ANNOTATION
+    return LABEL
+
+
 def with_tracking(
     desired: Mapping[str, Any],
     live: Mapping[str, Any] | None,
     *,
     app: str,
     label_key: str = DEFAULT_INSTANCE_LABEL,
+    method: str = LABEL,
 ) -> Mapping[str, Any]:
     """The desired object as Argo CD compares it: with the tracking label and/or annotation
-    the live object uses, set for `app` (Argo CD writes them at sync; Git does not hold them).
+    set for `app` (Argo CD writes them at sync; Git does not hold them). The live object's
+    own method decides which; a live object that carries neither (someone removed it, or
+    it was never synced) gets the app's `method`, so its absence is drift, as in Argo CD.
 
     A live object tracked by another app keeps showing that as drift."""
     if live is None:
@@ -101,7 +124,8 @@ def with_tracking(
     uses_label = label_key in (live_meta.get("labels") or {})
     uses_annotation = TRACKING_ANNOTATION in (live_meta.get("annotations") or {})
     if not (uses_label or uses_annotation):
-        return desired
+        uses_label = method in (LABEL, ANNOTATION_AND_LABEL)
+        uses_annotation = method in (ANNOTATION, ANNOTATION_AND_LABEL)
     body = dict(desired)
     meta = dict(body.get("metadata") or {})
     if uses_label:

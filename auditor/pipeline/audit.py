@@ -13,26 +13,33 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from auditor.config import Config
+from auditor.config import Config, TrackingConfig
 from auditor.diff import DEFAULT_CONTROLLERS, DiffOptions, diff_app
-from auditor.diff.schema import Definitions
+from auditor.health import app_health, resource_health
 from auditor.live import ClusterError, ClusterSnapshot, Scope
 from auditor.live.dryrun import predict
-from auditor.live.tracking import tracked_by_app, with_tracking
+from auditor.live.tracking import tracked_by_app, tracking_method, with_tracking
 from auditor.model import (
     App,
     AppReport,
     AuditReport,
     AuditStats,
+    Health,
+    HealthStatus,
+    Project,
     RenderedApp,
     Resource,
+    ResourceDrift,
     ResourceKey,
     ResourceStatus,
     SyncStatus,
 )
-from auditor.pipeline.core import Pipeline, Progress
+from auditor.pipeline.core import Pipeline, Progress, capabilities_for
+from auditor.pipeline.facts import ClusterFacts
+from auditor.pipeline.projects import gated
 from auditor.policy import PolicyTarget
 from auditor.policy.live import app_context, evaluate_live, has_live_policies
+from auditor.remediate.hooks import not_compared
 from auditor.sources import Checkout
 
 
@@ -43,18 +50,30 @@ def audit(
     *,
     progress: Progress | None = None,
     scoped: bool = False,
+    projects: Sequence[Project] = (),
 ) -> AuditReport:
     """Compare each app's desired state with its cluster: one snapshot per cluster,
     shared by every app on it. `scoped` reads only these apps' objects (their tracking
-    label and the objects Git declares), for audits of a few apps between rounds."""
+    label and the objects Git declares), for audits of a few apps between rounds. An app
+    its AppProject does not permit (`projects`, as the repo declares them) is Unknown
+    with Argo CD's reason."""
     started = time.monotonic()
     hits_before = pipeline.renderer.stats.cache_hits
     renders_before = pipeline.renderer.stats.renders
+    caps = capabilities_for(pipeline, checkout, apps)
     with ThreadPoolExecutor(max_workers=4) as pool:
         rendered = dict(
             zip(
                 [a.name for a in apps],
-                pool.map(lambda a: pipeline.render(a, checkout), apps),
+                pool.map(
+                    lambda a: gated(
+                        pipeline,
+                        a,
+                        pipeline.render(a, checkout, capabilities=caps.get(a.cluster)),
+                        projects=projects,
+                    ),
+                    apps,
+                ),
                 strict=True,
             )
         )
@@ -161,13 +180,22 @@ def compare_app(
         sync=SyncStatus.UNKNOWN,
         notes=rendered.notes,
     )
-    paired = pair(app, rendered, snapshot, label_key=pipeline.config.tracking.instance_label_key)
+    tracked = list(tracked)
+    paired = pair(
+        app,
+        rendered,
+        snapshot,
+        tracking=pipeline.config.tracking,
+        tracked=tracked,
+    )
     if isinstance(paired, Unpaired):
-        return replace(base, error=paired.reason), paired
+        return unknown(base, paired.reason), paired
     assert snapshot is not None
     desired = list(paired.desired)
     declared = {r.key for r in desired}
-    live = [*paired.live, *(obj for obj in tracked if ResourceKey.of(obj) not in declared)]
+    # Live hooks (a PreSync Job a sync left behind) are the app's but never Extra.
+    extra = [o for o in tracked if ResourceKey.of(o) not in declared and not not_compared(o)]
+    live = [*paired.live, *extra]
     predicted = None
     if server_side(pipeline.config, app):
         existing = [r for r in desired if snapshot.get(r.key) is not None]
@@ -176,9 +204,11 @@ def compare_app(
                 pipeline.clusters.client(app.cluster), snapshot.index_or_raise(), existing
             )
         except ClusterError as exc:
-            return replace(base, error=f"server-side diff: {exc.message}"), paired
+            return unknown(base, f"server-side diff: {exc.message}"), paired
     options = diff_options(pipeline.config, app, facts or ClusterFacts.of(snapshot))
-    drifts = diff_app(desired, live, options=options, predicted=predicted)
+    drifts, health = with_health(
+        diff_app(desired, live, options=options, predicted=predicted), live
+    )
     out_of_sync = any(d.status != ResourceStatus.SYNCED for d in drifts) or (
         app.name in pipeline.config.diff.strict_apps and any(d.unmanaged for d in drifts)
     )
@@ -186,8 +216,30 @@ def compare_app(
         base,
         sync=SyncStatus.OUT_OF_SYNC if out_of_sync else SyncStatus.SYNCED,
         resources=drifts,
+        health=health,
     )
     return report, paired
+
+
+def unknown(base: AppReport, reason: str) -> AppReport:
+    """An app that could not be compared: Unknown sync and health, with the reason."""
+    return replace(base, error=reason, health=Health(HealthStatus.UNKNOWN, reason))
+
+
+def with_health(
+    drifts: Iterable[ResourceDrift], live: Iterable[Mapping[str, Any]]
+) -> tuple[tuple[ResourceDrift, ...], Health]:
+    """Each resource with Argo CD's health of its live object (Missing when not live), and
+    the app's health aggregated from them."""
+    by_key = {ResourceKey.of(obj): obj for obj in live}
+    out = []
+    counted = []
+    for drift in drifts:
+        obj = None if drift.status == ResourceStatus.MISSING else by_key.get(drift.key)
+        health = Health(HealthStatus.MISSING) if obj is None else resource_health(obj)
+        out.append(replace(drift, health=health))
+        counted.append((drift.key, obj, health))
+    return tuple(out), app_health(counted)
 
 
 def with_policies(
@@ -247,16 +299,26 @@ class Unpaired:
 
 
 def pair(
-    app: App, rendered: RenderedApp, snapshot: ClusterSnapshot | None, *, label_key: str
+    app: App,
+    rendered: RenderedApp,
+    snapshot: ClusterSnapshot | None,
+    *,
+    tracking: TrackingConfig,
+    tracked: Sequence[Mapping[str, Any]] = (),
 ) -> Paired | Unpaired:
-    """The desired resources and their live counterparts, or why they cannot be compared."""
+    """The desired resources and their live counterparts, or why they cannot be compared.
+
+    Hooks and `Skip` objects are not compared (Argo CD runs them, it does not sync them).
+    Desired objects carry the tracking metadata Argo CD adds before comparing: the live
+    object's own method, else the app's (`tracking.method`, or as its `tracked` live
+    objects show it), so a live object stripped of its label is drift."""
     if rendered.error:
         return Unpaired(rendered.error)
     if snapshot is None or snapshot.error:
         return Unpaired(
             snapshot.error if snapshot and snapshot.error else f"cluster {app.cluster} was not read"
         )
-    desired = [_scoped(r, snapshot) for r in rendered.resources]
+    desired = [_scoped(r, snapshot) for r in rendered.resources if not not_compared(r.body)]
     failures = sorted(
         {f for r in desired if (f := snapshot.failure(r.key.group, r.key.kind)) is not None}
     )
@@ -266,14 +328,23 @@ def pair(
     failures += [f"cannot check for Extra resources: {f}" for f in unseen]
     if failures:
         return Unpaired("; ".join(failures))
-    tracked = tuple(
+    label_key = tracking.instance_label_key
+    counterparts = {r.key: snapshot.get(r.key) for r in desired}
+    method: str = tracking.method
+    if method == "auto":
+        seen = [*tracked, *(o for o in counterparts.values() if o is not None)]
+        method = tracking_method(seen, label_key=label_key)
+    marked = tuple(
         replace(
-            r, body=with_tracking(r.body, snapshot.get(r.key), app=app.name, label_key=label_key)
+            r,
+            body=with_tracking(
+                r.body, counterparts[r.key], app=app.name, label_key=label_key, method=method
+            ),
         )
         for r in desired
     )
-    live = tuple(obj for r in tracked if (obj := snapshot.get(r.key, r.api_version)) is not None)
-    return Paired(desired=tracked, live=live)
+    live = tuple(obj for r in marked if (obj := snapshot.get(r.key, r.api_version)) is not None)
+    return Paired(desired=marked, live=live)
 
 
 def _scoped(resource: Resource, snapshot: ClusterSnapshot) -> Resource:
@@ -282,38 +353,6 @@ def _scoped(resource: Resource, snapshot: ClusterSnapshot) -> Resource:
     if key.namespace and snapshot.cluster_scoped(key.group, key.kind):
         return replace(resource, key=replace(key, namespace=""))
     return resource
-
-
-def hpa_targets(objects: Iterable[Mapping[str, Any]]) -> frozenset[ResourceKey]:
-    """The objects whose `spec.replicas` an HPA in the cluster controls."""
-    targets = set()
-    for obj in objects:
-        if obj.get("kind") != "HorizontalPodAutoscaler":
-            continue
-        ref = (obj.get("spec") or {}).get("scaleTargetRef") or {}
-        group = str(ref.get("apiVersion") or "").rpartition("/")[0]
-        namespace = str((obj.get("metadata") or {}).get("namespace") or "")
-        targets.add(
-            ResourceKey(group, str(ref.get("kind") or ""), namespace, str(ref.get("name") or ""))
-        )
-    return frozenset(targets)
-
-
-def crd_schemas(objects: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], Mapping[str, Any]]:
-    """The OpenAPI schema of each custom resource kind, from the cluster's CRDs (the
-    storage version's), so list semantics of custom resources are the CRD's own."""
-    schemas: dict[tuple[str, str], Mapping[str, Any]] = {}
-    for obj in objects:
-        if obj.get("kind") != "CustomResourceDefinition":
-            continue
-        spec = obj.get("spec") or {}
-        versions = spec.get("versions") or []
-        chosen = next((v for v in versions if v.get("storage")), versions[0] if versions else {})
-        schema = (chosen.get("schema") or {}).get("openAPIV3Schema")
-        kind = (spec.get("names") or {}).get("kind")
-        if schema and kind:
-            schemas[(str(spec.get("group") or ""), str(kind))] = schema
-    return schemas
 
 
 def server_side(config: Config, app: App) -> bool:
@@ -325,25 +364,6 @@ def server_side(config: Config, app: App) -> bool:
         if name == "ServerSideDiff":
             return value.strip().lower() == "true"
     return config.diff.server_side
-
-
-@dataclass(frozen=True)
-class ClusterFacts:
-    """What every app's comparison needs from one cluster snapshot, derived once per round:
-    the objects HPAs scale, CRD schemas, and the cluster's own type definitions."""
-
-    hpa_targets: frozenset[ResourceKey]
-    crd_schemas: Mapping[tuple[str, str], Mapping[str, Any]]
-    definitions: Definitions | None
-
-    @classmethod
-    def of(cls, snapshot: ClusterSnapshot) -> ClusterFacts:
-        objects = snapshot.objects.values()
-        return cls(
-            hpa_targets=hpa_targets(objects),
-            crd_schemas=crd_schemas(objects),
-            definitions=Definitions.of(snapshot.definitions) if snapshot.definitions else None,
-        )
 
 
 def diff_options(config: Config, app: App, facts: ClusterFacts) -> DiffOptions:

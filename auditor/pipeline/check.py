@@ -16,8 +16,9 @@ from datetime import date
 from typing import Any
 
 from auditor.errors import AuditorError
-from auditor.model import App, Discovery, RenderedApp, Resource
+from auditor.model import App, Discovery, Project, RenderedApp, Resource, Violation
 from auditor.pipeline.core import Pipeline, default_cache_dir
+from auditor.pipeline.projects import breaches
 from auditor.policy import PolicySet, PolicyTarget, build_runner, load_policy_set
 from auditor.policy.live import app_context
 from auditor.report.policy.manifest_diff import manifest_diff
@@ -46,9 +47,12 @@ def check(
     head: str | None = None,
     policy_dirs: Sequence[str] = (),
     today: date | None = None,
+    unrendered: str = "error",
 ) -> CheckReport:
     """Policies on the desired state of the apps `base..head` affects (every app of the
-    working tree without `base`); errors of one app stay that app's."""
+    working tree without `base`); errors of one app stay that app's. What could not be
+    generated (a discovery problem) or rendered is an entry with its error, counted as
+    `unrendered` says (error: exit 2; warn)."""
     if head and not base:
         raise AuditorError("--head needs --base (without both, the working tree is checked)")
     cfg = pipeline.config.policy
@@ -84,11 +88,12 @@ def check(
     checked = []
     for app, rendered, diff in found.checked:
         result = results.get(app.name)
+        denied = project_denials(pipeline, app, rendered, projects=found.discovery.projects)
         checked.append(
             CheckedApp(
                 name=app.name,
                 path=app.source.path,
-                violations=result.violations if result else (),
+                violations=denied + (result.violations if result else ()),
                 diff=diff,
                 error=rendered.error,
                 notes=tuple(rendered.notes) + (result.notes if result else ()),
@@ -104,13 +109,47 @@ def check(
                 notes=result.notes if result else (),
             )
         )
+    checked += [problem_entry(p) for p in found.discovery.problems]
     return CheckReport(
         apps=tuple(checked),
         base=found.span[0],
         head=found.span[1],
         rules=rule_docs(policies),
-        notes=found.discovery.problems,
+        unrendered=unrendered,
     )
+
+
+PROJECT_POLICY = "argocd/app-project"
+
+
+def project_denials(
+    pipeline: Pipeline, app: App, rendered: RenderedApp, *, projects: Sequence[Project]
+) -> tuple[Violation, ...]:
+    """What the app's AppProject forbids it, as denies naming the project and its rule
+    (Argo CD would refuse the app or its sync)."""
+    if rendered.error:
+        return ()
+    return tuple(
+        Violation(
+            policy=PROJECT_POLICY,
+            severity="deny",
+            message=f"{b.message} (AppProject {b.project}, {b.rule})",
+            resource=resource.key if resource else None,
+            app=app.name,
+            details={"project": b.project, "rule": b.rule},
+            source=(resource.source if resource else None) or app.origin,
+        )
+        for resource, b in breaches(pipeline, app, rendered, projects=projects)
+    )
+
+
+def problem_entry(problem: str) -> CheckedApp:
+    """A discovery problem (`file:line: what`) as an entry of its own: apps that could not
+    be generated are not silently missing from the gate."""
+    where, sep, what = problem.partition(": ")
+    if not sep or ":" not in where:
+        return CheckedApp(name="(discovery)", error=problem)
+    return CheckedApp(name=where, path=where.rpartition(":")[0], error=what)
 
 
 def argo_objects(

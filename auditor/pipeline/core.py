@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from auditor.apps import adopt_children, discover, renders_applications
 from auditor.config import Config
 from auditor.diff.secrets import use_key
 from auditor.errors import AppNotFound, SourceError
-from auditor.live import ClusterReader, ClusterRegistry, KubeClusterReader
-from auditor.model import App, Discovery, RenderedApp
+from auditor.live import CapabilitiesReader, ClusterReader, ClusterRegistry, KubeClusterReader
+from auditor.model import App, Capabilities, Discovery, RenderedApp
 from auditor.policy import PolicyRunner, PolicySet, build_runner, load_policy_set
 from auditor.process import clean_stale_scratch
-from auditor.render import Renderer
+from auditor.render import RenderContext, Renderer, deduplicate
 from auditor.sources import Checkout, Sources
 
 Progress = Callable[[str, int], None]  # (app being audited, apps in the round)
@@ -132,16 +133,32 @@ class Pipeline:
         )
 
     def checkout(self, repo: str | None = None, revision: str | None = None) -> Checkout:
-        """The repo to read: `--repo`, else the first configured repo, else the current dir."""
+        """The repo to read: `--repo`, else the first configured repo, else the current dir.
+        A `revision` given here pins every app to it; without one, each app is read at its
+        own targetRevision (see `tree_for`)."""
         if repo is None and self.config.repos:
             first = self.config.repos[0]
-            return self.sources.checkout(first.url, revision or first.revision)
-        return self.sources.checkout(repo or ".", revision)
+            found = self.sources.checkout(first.url, revision or first.revision)
+        else:
+            found = self.sources.checkout(repo or ".", revision)
+        return replace(found, pinned=revision is not None)
+
+    def tree_for(self, checkout: Checkout, repo_url: str, revision: str) -> Checkout:
+        """The tree an app (or a git generator) reads: another repo at `revision`; this
+        repo as checked out when pinned or when `revision` names it (HEAD, the working
+        tree's branch, the same commit); else this repo at `revision`, from the same clone.
+        Raises `SourceError` (an unknown revision, an unreachable remote)."""
+        if repo_url != checkout.repo_url:
+            return self.sources.checkout(repo_url, revision, refresh=False)
+        if checkout.pinned or checkout.stands_for(revision):
+            return checkout
+        other = self.sources.at(checkout, revision)
+        return checkout if other.revision == checkout.revision else other
 
     def discover(self, checkout: Checkout) -> Discovery:
         def lookup(url: str, revision: str) -> Path | None:
             try:
-                return self.sources.checkout(url, revision, refresh=False).root
+                return self.tree_for(checkout, url, revision).root
             except SourceError:
                 return None
 
@@ -151,6 +168,7 @@ class Pipeline:
             repo_url=checkout.repo_url,
             config=self.config,
             repo_lookup=lookup,
+            identities=checkout.urls,
         )
         # App of apps built with Kustomize or Helm: its children exist only once rendered.
         for parent in found.apps:
@@ -168,21 +186,86 @@ class Pipeline:
                     repo_url=checkout.repo_url,
                     config=self.config,
                     repo_lookup=lookup,
+                    identities=checkout.urls,
                 )
         return found
 
-    def render(self, app: App, checkout: Checkout) -> RenderedApp:
-        """Desired manifests of one app; any failure is the RenderedApp's error."""
+    def capabilities(self, cluster: str) -> Capabilities | None:
+        """What `cluster` serves (Helm's --kube-version/--api-versions), None when the
+        reader cannot say or the cluster cannot be reached."""
+        if isinstance(self.reader, CapabilitiesReader):
+            return self.reader.capabilities(cluster)
+        return None
+
+    def render(
+        self, app: App, checkout: Checkout, *, capabilities: Capabilities | None = None
+    ) -> RenderedApp:
+        """Desired manifests of one app (every rendered source of a multi-source app), for
+        a destination with `capabilities` (None: the documented default); any failure is
+        the RenderedApp's error."""
         if app.error:
             return RenderedApp(app=app.name, revision=checkout.revision, error=app.error)
-        tree = checkout
-        if app.source.repo_url != checkout.repo_url:
-            try:
-                tree = self.sources.checkout(
-                    app.source.repo_url, app.source.target_revision, refresh=False
-                )
-            except SourceError as exc:
-                return RenderedApp(app=app.name, revision="", error=exc.message)
-        return self.renderer.render(
-            app, root=tree.root, revision=tree.revision, cacheable=tree.cacheable
+        try:
+            refs = {
+                s.ref: self.tree_for(checkout, s.repo_url, s.target_revision)
+                for s in app.sources
+                if s.ref
+            }
+            parts = [
+                (s, self.tree_for(checkout, s.repo_url, s.target_revision))
+                for s in (app.sources or (app.source,))
+                if s.renderable
+            ]
+        except SourceError as exc:
+            return RenderedApp(app=app.name, revision="", error=exc.message)
+        context = RenderContext(
+            capabilities=capabilities,
+            refs={name: (tree.root, tree.revision) for name, tree in refs.items()},
         )
+        outputs = [
+            self.renderer.render(
+                replace(app, source=source, sources=()),
+                root=tree.root,
+                revision=tree.revision,
+                cacheable=tree.cacheable,
+                context=context,
+            )
+            for source, tree in parts
+        ]
+        return outputs[0] if len(outputs) == 1 else combined(app.name, outputs)
+
+
+def capabilities_for(
+    pipeline: Pipeline, checkout: Checkout, apps: Sequence[App]
+) -> dict[str, Capabilities | None]:
+    """The capabilities of each cluster a Helm app deploys to (as Argo CD passes them to
+    `helm template`), read once per cluster (its discovery is reused by the round)."""
+    clusters = sorted({a.cluster for a in apps if not a.error and may_be_helm(a, checkout)})
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(clusters)))) as pool:
+        return dict(zip(clusters, pool.map(pipeline.capabilities, clusters), strict=True))
+
+
+def may_be_helm(app: App, checkout: Checkout) -> bool:
+    """Whether rendering `app` may run helm (its options say so, or a Chart.yaml is at its
+    path here; a source in another repo is assumed to)."""
+    for source in app.sources or (app.source,):
+        if source.helm is not None or source.chart:
+            return True
+        if source.repo_url != checkout.repo_url:
+            return True
+        if (checkout.root / source.path / "Chart.yaml").is_file():
+            return True
+    return False
+
+
+def combined(app: str, outputs: list[RenderedApp]) -> RenderedApp:
+    """A multi-source app's render: every source's objects (the last of a repeated one
+    wins, with a warning), or the first source's error."""
+    notes = tuple(n for o in outputs for n in o.notes)
+    failed = next((o for o in outputs if o.error), None)
+    if failed is not None:
+        return RenderedApp(app=app, revision=failed.revision, notes=notes, error=failed.error)
+    kept, warnings = deduplicate(r for o in outputs for r in o.resources)
+    return RenderedApp(
+        app=app, revision=outputs[0].revision, resources=kept, notes=notes + warnings
+    )

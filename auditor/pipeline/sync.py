@@ -30,16 +30,26 @@ from auditor.model import (
     SyncResult,
     SyncStatus,
 )
-from auditor.pipeline.audit import ClusterFacts, Paired, compare_app, diff_options, wanted_types
-from auditor.pipeline.core import Pipeline
+from auditor.pipeline.audit import Paired, compare_app, diff_options, wanted_types
+from auditor.pipeline.core import Pipeline, capabilities_for
+from auditor.pipeline.facts import ClusterFacts
+from auditor.pipeline.projects import gated
 from auditor.remediate.adopt import branch_name, edits_for, fingerprint
 from auditor.remediate.adopt.git import base_clone, commit_and_push
 from auditor.remediate.apply import Applier
+from auditor.remediate.hooks import is_hook
 from auditor.remediate.loopguard import HealEvent, dominant_manager, judge
-from auditor.remediate.plan import ApplyStep, PlanOptions, PruneStep, SyncPlan, plan_sync
+from auditor.remediate.plan import (
+    ApplyStep,
+    HookStep,
+    PlanOptions,
+    PruneStep,
+    SyncPlan,
+    plan_sync,
+)
 from auditor.remediate.windows import can_sync
 from auditor.report.audit.markdown import app_markdown
-from auditor.sources import Checkout
+from auditor.sources import WORKTREE, Checkout
 from auditor.store import HealLog
 
 
@@ -100,7 +110,7 @@ def sync(
         sync=SyncStatus.UNKNOWN,
         prune=prune,
     )
-    rendered = pipeline.render(app, checkout)
+    rendered = gated(pipeline, app, render_for_cluster(pipeline, checkout, app), projects=projects)
     before = compare(pipeline, app, rendered)
     base = replace(base, sync=before.report.sync)
     project = next((p for p in projects if p.name == app.project), None)
@@ -114,12 +124,20 @@ def sync(
     )
     if not verdict.allowed:
         return replace(base, blocked_by=f"sync window: {verdict.blocked_by}")
-    options = plan_options(pipeline, app, before, prune=prune)
+    options = replace(
+        plan_options(pipeline, app, before, prune=prune),
+        # generateName hooks are named after the commit synced (a working tree's HEAD).
+        revision=checkout.head if rendered.revision == WORKTREE else rendered.revision,
+        started=int(now.timestamp()),
+    )
     if not request.manual and store is not None:
         options = _guard(
             pipeline, app, before.report, options, store=store, now=now, live=before.live
         )
-    plan = plan_sync(before.report, desired=before.desired, live=before.live, options=options)
+    hooks = [r for r in rendered.resources if is_hook(r.body)]
+    plan = plan_sync(
+        before.report, desired=before.desired, live=before.live, options=options, hooks=hooks
+    )
     if plan.refused:
         return replace(base, blocked_by=plan.refused)
     if request.dry_run:
@@ -136,6 +154,12 @@ def sync(
         _remember(store, app, before.report, actions, now=now, live=before.live)
     after = compare(pipeline, app, rendered).report if plan.writes else before.report
     return replace(base, actions=tuple(actions), sync=after.sync)
+
+
+def render_for_cluster(pipeline: Pipeline, checkout: Checkout, app: App) -> RenderedApp:
+    """The app's render for its destination (Helm sees the cluster's capabilities)."""
+    caps = capabilities_for(pipeline, checkout, [app]).get(app.cluster)
+    return pipeline.render(app, checkout, capabilities=caps)
 
 
 def plan_options(pipeline: Pipeline, app: App, compared: _Compared, *, prune: bool) -> PlanOptions:
@@ -232,34 +256,24 @@ def planned_actions(plan: SyncPlan) -> list[ObjectAction]:
     out = []
     for step in plan.steps:
         if isinstance(step, ApplyStep):
-            out.append(
-                ObjectAction(
-                    key=step.key,
-                    action=ActionKind.APPLIED,
-                    reason=step.reason,
-                    changes=step.changes,
-                    wave=step.wave,
-                )
+            action = ObjectAction(
+                key=step.key, action=ActionKind.APPLIED, reason=step.reason, changes=step.changes
             )
         elif isinstance(step, PruneStep):
-            out.append(
-                ObjectAction(
-                    key=step.key,
-                    action=ActionKind.PRUNED,
-                    reason=f"Extra: would be deleted, propagation {step.propagation}",
-                    wave=step.wave,
-                )
+            reason = f"Extra: would be deleted, propagation {step.propagation}"
+            action = ObjectAction(key=step.key, action=ActionKind.PRUNED, reason=reason)
+        elif isinstance(step, HookStep):
+            when = "if the sync fails" if step.phase == "SyncFail" else "and wait for it"
+            reason = (
+                f"{step.phase} hook: would run {when} (delete policy "
+                f"{', '.join(step.delete_policies)})"
             )
+            action = ObjectAction(key=step.key, action=ActionKind.HOOK, reason=reason)
         else:
-            out.append(
-                ObjectAction(
-                    key=step.key,
-                    action=ActionKind.SKIPPED,
-                    reason=step.reason,
-                    wave=step.wave,
-                    manager=step.manager,
-                )
+            action = ObjectAction(
+                key=step.key, action=ActionKind.SKIPPED, reason=step.reason, manager=step.manager
             )
+        out.append(replace(action, wave=step.wave, phase=step.phase))
     return out
 
 
@@ -274,7 +288,7 @@ def adopt(
 ) -> AdoptResult:
     """Write the live values of the app's drifted fields back to Git on the fingerprint's
     branch, push it, and open (or update) its pull request."""
-    rendered = pipeline.render(app, checkout)
+    rendered = render_for_cluster(pipeline, checkout, app)
     compared = compare(pipeline, app, rendered)
     report = compared.report
     if report.sync != SyncStatus.OUT_OF_SYNC:

@@ -1,4 +1,5 @@
-"""Argo CD's apply order (gitops-engine's sync tasks): sync wave, then kind, then name.
+"""Argo CD's apply order (gitops-engine's sync tasks): sync phase (PreSync, Sync,
+PostSync, SyncFail), then sync wave, then kind, then name.
 
 Kinds not in the list (custom resources) come last; within a wave Namespaces and CRDs
 come before what needs them. Pure.
@@ -13,6 +14,8 @@ from auditor.model import ResourceKey
 
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
+HELM_HOOK_WEIGHT = "helm.sh/hook-weight"
+PHASE_ORDER = ("PreSync", "Sync", "PostSync", "SyncFail")
 
 # gitops-engine's kind order (Helm's install order).
 KIND_ORDER: tuple[str, ...] = (
@@ -61,13 +64,15 @@ def kind_rank(kind: str) -> int:
 
 
 def sync_wave(obj: Mapping[str, Any] | None) -> int:
-    """The object's `argocd.argoproj.io/sync-wave` (0 when absent or not an integer)."""
+    """The object's `argocd.argoproj.io/sync-wave`, else its `helm.sh/hook-weight` (as
+    gitops-engine's syncwaves), 0 when neither is an integer."""
     annotations = ((obj or {}).get("metadata") or {}).get("annotations") or {}
-    raw = str(annotations.get(SYNC_WAVE, "0")).strip()
-    try:
-        return int(raw)
-    except ValueError:
-        return 0
+    for key in (SYNC_WAVE, HELM_HOOK_WEIGHT):
+        try:
+            return int(str(annotations[key]).strip())
+        except (KeyError, ValueError):
+            continue
+    return 0
 
 
 def resource_options(obj: Mapping[str, Any] | None) -> dict[str, str]:
@@ -81,5 +86,7 @@ def resource_options(obj: Mapping[str, Any] | None) -> dict[str, str]:
     return out
 
 
-def order_key(*, wave: int, key: ResourceKey) -> tuple[int, int, str, str]:
-    return (wave, kind_rank(key.kind), key.name, key.namespace)
+def order_key(
+    *, wave: int, key: ResourceKey, phase: str = "Sync"
+) -> tuple[int, int, int, str, str]:
+    return (PHASE_ORDER.index(phase), wave, kind_rank(key.kind), key.name, key.namespace)

@@ -1,13 +1,14 @@
-"""Sync planning, pure: from an app's report (drift), its desired objects, the live ones
-and the sync policy, the ordered steps a heal runs (apply X, prune Y, skip Z because ...),
-or the reason the whole sync is refused. No IO, no clock.
+"""Sync planning, pure: from an app's report (drift), its desired objects, its hooks, the
+live ones and the sync policy, the ordered steps a heal runs (run hook H, apply X, prune
+Y, skip Z because ...) by phase and wave, or the reason the whole sync is refused. No IO,
+no clock (the sync's start time comes in the options, for generateName hooks).
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from auditor.diff.options import DiffOptions
@@ -22,6 +23,7 @@ from auditor.model import (
     SyncStatus,
     sync_option,
 )
+from auditor.remediate.hooks import delete_policies, hook_name, hook_phases
 from auditor.remediate.order import order_key, resource_options, sync_wave
 from auditor.remediate.preserve import keep_live, preserved_paths
 
@@ -39,6 +41,7 @@ class ApplyStep:
     removals: tuple[str, ...] = ()
     preserved: tuple[str, ...] = ()
     reason: str = ""
+    phase: str = "Sync"
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class PruneStep:
     wave: int = 0
     propagation: str = "Foreground"
     last: bool = False
+    phase: str = "Sync"
 
 
 @dataclass(frozen=True)
@@ -59,9 +63,22 @@ class SkipStep:
     reason: str
     wave: int = 0
     manager: str = ""
+    phase: str = "Sync"
 
 
-Step = ApplyStep | PruneStep | SkipStep
+@dataclass(frozen=True)
+class HookStep:
+    """Create a resource hook in its phase and wave, wait until it completes (its health
+    is Healthy or Degraded), then apply its delete policies."""
+
+    key: ResourceKey
+    body: Mapping[str, Any]
+    phase: str
+    wave: int = 0
+    delete_policies: tuple[str, ...] = ()
+
+
+Step = ApplyStep | PruneStep | SkipStep | HookStep
 
 
 @dataclass(frozen=True)
@@ -80,6 +97,8 @@ class PlanOptions:
     create_namespace: str = ""
     diff: DiffOptions = field(default_factory=DiffOptions)
     guarded: Mapping[ResourceKey, tuple[str, str]] = field(default_factory=dict)
+    revision: str = ""
+    started: int = 0
 
     def option(self, name: str) -> str | None:
         return sync_option(self.sync_options, name)
@@ -95,7 +114,11 @@ class SyncPlan:
 
     @property
     def writes(self) -> tuple[ApplyStep | PruneStep, ...]:
-        return tuple(s for s in self.steps if not isinstance(s, SkipStep))
+        return tuple(s for s in self.steps if isinstance(s, ApplyStep | PruneStep))
+
+    @property
+    def hooks(self) -> tuple[HookStep, ...]:
+        return tuple(s for s in self.steps if isinstance(s, HookStep))
 
 
 def plan_sync(
@@ -104,8 +127,10 @@ def plan_sync(
     desired: Sequence[Resource],
     live: Mapping[ResourceKey, Mapping[str, Any]],
     options: PlanOptions,
+    hooks: Sequence[Resource] = (),
 ) -> SyncPlan:
-    """The steps that make the cluster match Git for this app, in Argo CD's order."""
+    """The steps that make the cluster match Git for this app, in Argo CD's order: hooks
+    in their phases, resources in the Sync phase by wave, prunes in reverse wave order."""
     if report.sync == SyncStatus.UNKNOWN:
         why = report.error or "its live state could not be read"
         return SyncPlan(app=report.name, refused=f"app is Unknown ({why}): never healed or pruned")
@@ -121,11 +146,35 @@ def plan_sync(
         step = _step(drift, by_key.get(drift.key), live.get(drift.key), options=options)
         if step is not None:
             steps.append(step)
-    steps = _prune_last(steps, options)
-    steps.sort(key=lambda s: order_key(wave=s.wave, key=s.key))
+    steps = _prune_last(_reverse_prune_waves(steps), options)
+    steps += [h for hook in hooks for h in hook_steps(hook, options=options)]
+    steps.sort(key=lambda s: order_key(wave=s.wave, key=s.key, phase=s.phase))
     if options.create_namespace:
         steps.insert(0, _namespace_step(options.create_namespace))
     return SyncPlan(app=report.name, steps=tuple(steps))
+
+
+def hook_steps(hook: Resource, *, options: PlanOptions) -> list[HookStep]:
+    """One step per phase the hook runs in, named (generateName) and tracked as the app's,
+    as Argo CD creates it."""
+    out = []
+    for phase in hook_phases(hook.body):
+        body = copy.deepcopy(dict(hook.body))
+        meta = body.setdefault("metadata", {})
+        name = hook_name(body, revision=options.revision, phase=phase, started=options.started)
+        meta["name"] = name
+        meta.pop("generateName", None)
+        meta["labels"] = {**(meta.get("labels") or {}), options.label_key: options.app}
+        out.append(
+            HookStep(
+                key=ResourceKey(hook.key.group, hook.key.kind, hook.key.namespace, name),
+                body=body,
+                phase=phase,
+                wave=sync_wave(hook.body),
+                delete_policies=delete_policies(hook.body),
+            )
+        )
+    return out
 
 
 def _step(
@@ -200,6 +249,14 @@ def _prune_step(
     )
 
 
+def _reverse_prune_waves(steps: list[Step]) -> list[Step]:
+    """Prunes run in reverse wave order (gitops-engine swaps the prune waves end for end:
+    what was created first is deleted last)."""
+    waves = sorted({s.wave for s in steps if isinstance(s, PruneStep)})
+    swapped = dict(zip(waves, reversed(waves), strict=True))
+    return [replace(s, wave=swapped[s.wave]) if isinstance(s, PruneStep) else s for s in steps]
+
+
 def _prune_last(steps: list[Step], options: PlanOptions) -> list[Step]:
     """PruneLast prunes run in a wave after every other step."""
     if not any(isinstance(s, PruneStep) and s.last for s in steps):
@@ -220,4 +277,5 @@ def _namespace_step(namespace: str) -> ApplyStep:
         body=copy.deepcopy(body),
         wave=0,
         reason="CreateNamespace=true: destination namespace created first",
+        phase="PreSync",
     )

@@ -4,6 +4,7 @@ The pipeline builds one `Renderer` and calls `render` per app; `RenderStats` cou
 cache hits and the kubectl/helm processes started.
 """
 
-from auditor.render.renderer import Renderer, RenderStats
+from auditor.render.context import RenderContext, default_capabilities
+from auditor.render.renderer import Renderer, RenderStats, deduplicate
 
-__all__ = ["Renderer", "RenderStats"]
+__all__ = ["RenderContext", "Renderer", "RenderStats", "deduplicate", "default_capabilities"]

@@ -23,13 +23,15 @@ from auditor.model import App, SourceLocation
 from auditor.render.documents import Manifest, RawRender
 
 # Bump whenever the output of a render for the same inputs may change.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 _MEMORY_ENTRIES = 256
 
 
-def cache_key(app: App, *, revision: str) -> str:
-    """A stable hash of everything a render depends on, besides the tree at `revision`."""
+def cache_key(app: App, *, revision: str, context: Mapping[str, Any] | None = None) -> str:
+    """A stable hash of everything a render depends on, besides the tree at `revision`
+    (`context`: the destination's capabilities and ref sources' revisions)."""
     material = {
+        "context": context or {},
         "renderer": RENDERER_VERSION,
         "repo": app.source.repo_url,
         "revision": revision,

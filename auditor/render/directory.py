@@ -1,4 +1,5 @@
-"""Rendering of a Directory app: the YAML and JSON manifests in a path, as Argo CD reads them.
+"""Rendering of a Directory app: the YAML, JSON and Jsonnet files in a path, as Argo CD
+reads them (`*.jsonnet` evaluated with the app's `directory.jsonnet` options).
 
 Called by `renderer.py`. Honours `directory.recurse` and the `include`/`exclude` globs
 (matched against the path relative to the app directory; `*` crosses `/` and `{a,b}`
@@ -8,19 +9,29 @@ alternatives work, as in Argo CD's glob library).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from auditor.errors import ManifestError
 from auditor.manifests import MANIFEST_SUFFIXES, Document, parse_file
 from auditor.model import DirectoryOptions
 from auditor.render.documents import RawRender, collect, missing_name
+from auditor.render.jsonnet import evaluate
+
+JSONNET_SUFFIX = ".jsonnet"
 
 _SKIPPED_DIRS = frozenset({".git"})
 
 
-def render_directory(app_dir: Path, *, root: Path, options: DirectoryOptions | None) -> RawRender:
-    """Read every manifest file of `app_dir` (a directory inside `root`)."""
+def render_directory(
+    app_dir: Path,
+    *,
+    root: Path,
+    options: DirectoryOptions | None,
+    env: Mapping[str, str] | None = None,
+) -> RawRender:
+    """Read every manifest file of `app_dir` (a directory inside `root`); `env` is Argo
+    CD's build environment (`ARGOCD_APP_NAME`, ...) for Jsonnet arguments."""
     opts = options or DirectoryOptions()
     include = compile_glob(opts.include) if opts.include else None
     exclude = compile_glob(opts.exclude) if opts.exclude else None
@@ -37,7 +48,17 @@ def render_directory(app_dir: Path, *, root: Path, options: DirectoryOptions | N
             notes.append(f"skipped {display}: symlink points outside the repository")
             continue
         try:
-            parsed = parse_file(file, display=display)
+            if file.name.endswith(JSONNET_SUFFIX):
+                parsed = evaluate(
+                    file,
+                    app_dir=app_dir,
+                    root=root,
+                    options=opts.jsonnet,
+                    env=env or {},
+                    display=display,
+                )
+            else:
+                parsed = parse_file(file, display=display)
         except ManifestError as exc:
             return RawRender.failed(exc.message)
         docs.extend((doc, display) for doc in parsed)
@@ -59,7 +80,7 @@ def _manifest_files(directory: Path, *, recurse: bool) -> Iterator[Path]:
         if entry.is_dir():
             if recurse and entry.name not in _SKIPPED_DIRS and not entry.is_symlink():
                 yield from _manifest_files(entry, recurse=recurse)
-        elif entry.name.endswith(MANIFEST_SUFFIXES) and entry.is_file():
+        elif entry.name.endswith((*MANIFEST_SUFFIXES, JSONNET_SUFFIX)) and entry.is_file():
             yield entry
 
 

@@ -1,21 +1,27 @@
 """Rendering of a Helm chart kept in Git with `helm template`, as Argo CD's repo-server does.
 
-Called by `renderer.py`. `helm_command` builds the command line (a pure function); value
-files resolve against the chart directory and must stay inside the repository; inline
-values go through a private temp file. Helm's `# Source:` comments locate each object.
+Called by `renderer.py`. `helm_command` builds the command line (a pure function): the
+destination's `--kube-version` and `--api-versions`, value files (against the chart
+directory, or `$ref/...` against a multi-source app's ref source; never outside it),
+inline values through a private temp file, `--set` parameters (`$ARGOCD_APP_*`
+substituted). Dependencies are made ready first (`helmdeps`). Helm's warnings on stderr
+never reach an error message; its `# Source:` comments locate each object.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from auditor.errors import ManifestError
+from auditor.errors import ManifestError, RenderError
 from auditor.manifests import Document, parse_text
-from auditor.model import HelmOptions
+from auditor.model import Capabilities, HelmOptions
 from auditor.render.documents import RawRender, collect
+from auditor.render.helmdeps import prepare
+from auditor.render.jsonnet import envsubst
 from auditor.render.tools import DEFAULT_TIMEOUT_SECONDS, ToolError, run_tool
 
 _SOURCE_PREFIX = "# Source: "
@@ -37,12 +43,19 @@ def helm_command(
     values_file: Path | None = None,
     parameters: Sequence[tuple[str, str]] = (),
     include_crds: bool = True,
+    capabilities: Capabilities | None = None,
 ) -> list[str]:
     """`helm template` arguments: value files, then inline values, then `--set`, in that
-    order of precedence (lowest first), as Argo CD passes them."""
+    order of precedence (lowest first), and the destination's capabilities, as Argo CD
+    passes them."""
     args = [str(helm), "template", release_name, str(chart_dir)]
     if namespace:
         args += ["--namespace", namespace]
+    if capabilities is not None:
+        if capabilities.kube_version:
+            args += ["--kube-version", capabilities.kube_version]
+        for version in capabilities.api_versions:
+            args += ["--api-versions", version]
     for file in value_files:
         args += ["-f", str(file)]
     if values_file is not None:
@@ -64,19 +77,31 @@ def render_helm(
     options: HelmOptions | None,
     on_run: Callable[[], None] = lambda: None,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    capabilities: Capabilities | None = None,
+    refs: Mapping[str, Path] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> RawRender:
-    """Template the chart in `chart_dir` (inside `root`)."""
+    """Template the chart in `chart_dir` (inside `root`) for a cluster with `capabilities`;
+    `refs` are the trees `$ref/...` value files name; `env` Argo CD's build environment."""
     root = root.resolve()
     chart_dir = chart_dir.resolve()
     display = _relative(chart_dir, root)
     if helm is None:
         return RawRender.failed(helm_not_found(display), deterministic=False)
     opts = options or HelmOptions()
+    environment = env or {}
     try:
-        value_files = [_value_file(v, chart_dir=chart_dir, root=root) for v in opts.value_files]
+        value_files = [
+            _value_file(v, chart_dir=chart_dir, root=root, refs=refs or {}, env=environment)
+            for v in opts.value_files
+        ]
     except ManifestError as exc:
         return RawRender.failed(exc.message)
     with tempfile.TemporaryDirectory(prefix="gitops-auditor-helm-") as tmp:
+        try:
+            ready = prepare(chart_dir, root=root, scratch=Path(tmp), display=display)
+        except RenderError as exc:
+            return RawRender.failed(exc.message)
         values_file = None
         if opts.values.strip():
             values_file = Path(tmp) / "values.yaml"
@@ -84,18 +109,21 @@ def render_helm(
         args = helm_command(
             helm=helm,
             release_name=opts.release_name or release_name,
-            chart_dir=chart_dir,
+            chart_dir=ready,
             namespace=namespace,
             value_files=value_files,
             values_file=values_file,
-            parameters=opts.parameters,
+            parameters=[(n, envsubst(v, environment)) for n, v in opts.parameters],
             include_crds=not opts.skip_crds,
+            capabilities=capabilities,
         )
         on_run()
         try:
             output = run_tool(args, tool="helm", timeout=timeout, env=_helm_env(Path(tmp)))
         except ToolError as exc:
-            message = exc.message.replace(f"{root}/", "").replace(f"{tmp}/", "")
+            message = without_warnings(exc.message)
+            for prefix in (f"{ready}/", f"{root}/", f"{tmp}/"):
+                message = message.replace(prefix, "")
             return RawRender.failed(
                 f"helm template {display} failed: {message}", deterministic=exc.deterministic
             )
@@ -130,10 +158,44 @@ def locate_sources(
     return located
 
 
-def _value_file(value: str, *, chart_dir: Path, root: Path) -> Path:
-    file = (chart_dir / value).resolve()
-    shown = os.path.relpath(file, root)
-    if file != root and root not in file.parents:
+_BUILD_VAR = re.compile(r"^\{?(ARGOCD_APP_|KUBE_)")
+_WARNING = re.compile(r"^(?:WARNING|Warning|W\d{4})\b|^[\w.-]+\.go:\d+: ")
+
+
+def without_warnings(stderr: str) -> str:
+    """Helm's error without the warnings it prints around it (`walk.go:74: found symbolic
+    link`, `coalesce.go: warning: skipped value`, `WARNING: ...`), on one line."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    kept = [ln for ln in lines if not _WARNING.match(ln)] or lines
+    errors = [ln for ln in kept if ln.startswith("Error:")]
+    return "; ".join(errors or kept).removeprefix("Error: ")
+
+
+def _value_file(
+    value: str,
+    *,
+    chart_dir: Path,
+    root: Path,
+    refs: Mapping[str, Path],
+    env: Mapping[str, str],
+) -> Path:
+    """A value file as Argo CD resolves it: `$ref/path` relative to the root of the
+    multi-source app's source with that `ref`, else (`$ARGOCD_APP_*` substituted)
+    relative to the chart."""
+    base = root
+    name, _, rest = value[1:].partition("/")
+    by_ref = value.startswith("$") and name in refs
+    if by_ref:
+        base = refs[name].resolve()
+        file = (base / rest).resolve()
+    elif value.startswith("$") and not _BUILD_VAR.match(name):
+        raise ManifestError(
+            f"Helm value file names ${name}, which no source of the app refs", path=value
+        )
+    else:
+        file = (chart_dir / envsubst(value, env)).resolve()
+    shown = value if by_ref else os.path.relpath(file, root)
+    if file != base and base not in file.parents:
         raise ManifestError("Helm value file is outside the repository", path=value)
     if not file.is_file():
         raise ManifestError("Helm value file does not exist", path=shown)

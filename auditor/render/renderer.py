@@ -1,7 +1,8 @@
 """The render stage: an app plus a checkout directory in, its desired manifests out.
 
 `Renderer.render` picks the source type as Argo CD does (Helm, Kustomize, Directory), uses
-the render cache, then applies Argo CD's namespacing rule and rejects duplicate objects.
+the render cache, then applies Argo CD's namespacing rule and, as Argo CD, keeps the last
+of objects defined twice with a warning.
 Called by the pipeline; never raises for a problem of the app itself.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 
 from auditor.model import App, RenderedApp, Resource, ResourceKey, SourceLocation, SourceType
 from auditor.render.cache import RenderCache, cache_key
+from auditor.render.context import RenderContext
 from auditor.render.directory import render_directory
 from auditor.render.documents import RawRender
 from auditor.render.helm import helm_not_found, render_helm
@@ -56,10 +58,21 @@ class Renderer:
         self._lock = threading.Lock()
         self.stats = RenderStats()
 
-    def render(self, app: App, *, root: Path, revision: str, cacheable: bool) -> RenderedApp:
-        """The desired manifests of `app` in the tree at `root` (the repo at `revision`)."""
+    def render(
+        self,
+        app: App,
+        *,
+        root: Path,
+        revision: str,
+        cacheable: bool,
+        context: RenderContext | None = None,
+    ) -> RenderedApp:
+        """The desired manifests of `app` in the tree at `root` (the repo at `revision`),
+        for the destination and ref sources `context` describes."""
+        context = context or RenderContext()
         cacheable = cacheable and revision != WORKTREE
-        key = cache_key(app, revision=revision) if cacheable else ""
+        cacheable = cacheable and all(rev != WORKTREE for _, rev in context.refs.values())
+        key = cache_key(app, revision=revision, context=context.key()) if cacheable else ""
         raw = self._cache.get(key) if cacheable else None
         with self._lock:
             self.stats.renders += 1
@@ -67,7 +80,7 @@ class Renderer:
                 self.stats.cache_hits += 1
         if raw is None:
             try:
-                raw = self._render_source(app, root=root)
+                raw = self._render_source(app, root=root, revision=revision, context=context)
             except OSError as exc:  # the machine, not the app: worth a retry, not a cache entry
                 raw = RawRender.failed(
                     f"cannot render {app.source.path}: {exc}", deterministic=False
@@ -91,7 +104,9 @@ class Renderer:
             return SourceType.KUSTOMIZE
         return SourceType.DIRECTORY
 
-    def _render_source(self, app: App, *, root: Path) -> RawRender:
+    def _render_source(
+        self, app: App, *, root: Path, revision: str, context: RenderContext
+    ) -> RawRender:
         path = app.source.path.strip() or "."
         shown = path.strip("/") or "."
         if Path(path).is_absolute():
@@ -112,7 +127,9 @@ class Renderer:
             )
         kind = self.source_type(app, app_dir=app_dir)
         if kind is SourceType.HELM:
-            return self._render_helm(app, root=root, app_dir=app_dir, shown=shown)
+            return self._render_helm(
+                app, root=root, app_dir=app_dir, shown=shown, revision=revision, context=context
+            )
         if kind is SourceType.KUSTOMIZE:
             kubectl = self._kubectl or default_kubectl()
             return render_kustomize(
@@ -123,9 +140,20 @@ class Renderer:
                 on_run=self._count_kubectl,
                 timeout=self._timeout,
             )
-        return render_directory(app_dir, root=root, options=app.source.directory)
+        return render_directory(
+            app_dir, root=root, options=app.source.directory, env=build_env(app, revision)
+        )
 
-    def _render_helm(self, app: App, *, root: Path, app_dir: Path, shown: str) -> RawRender:
+    def _render_helm(
+        self,
+        app: App,
+        *,
+        root: Path,
+        app_dir: Path,
+        shown: str,
+        revision: str,
+        context: RenderContext,
+    ) -> RawRender:
         helm = find_helm(self._helm)
         if helm is None:
             return RawRender.failed(helm_not_found(shown), deterministic=False)
@@ -138,6 +166,9 @@ class Renderer:
             options=app.source.helm,
             on_run=self._count_helm,
             timeout=self._timeout,
+            capabilities=context.effective,
+            refs={name: tree for name, (tree, _) in context.refs.items()},
+            env=build_env(app, revision),
         )
 
     def _count_kubectl(self) -> None:
@@ -159,14 +190,28 @@ class Renderer:
             )
             for m in raw.manifests
         )
-        duplicate = find_duplicate(resources)
+        kept, warnings = deduplicate(resources)
         return RenderedApp(
             app=app.name,
             revision=revision,
-            resources=() if duplicate else resources,
-            notes=raw.notes,
-            error=duplicate,
+            resources=kept,
+            notes=raw.notes + warnings,
         )
+
+
+def build_env(app: App, revision: str) -> dict[str, str]:
+    """Argo CD's build environment for config management tools (`ARGOCD_APP_*`)."""
+    return {
+        "ARGOCD_APP_NAME": app.name,
+        "ARGOCD_APP_NAMESPACE": app.destination.namespace,
+        "ARGOCD_APP_PROJECT_NAME": app.project,
+        "ARGOCD_APP_REVISION": revision,
+        "ARGOCD_APP_REVISION_SHORT": revision[:7],
+        "ARGOCD_APP_REVISION_SHORT_8": revision[:8],
+        "ARGOCD_APP_SOURCE_PATH": app.source.path,
+        "ARGOCD_APP_SOURCE_REPO_URL": app.source.repo_url,
+        "ARGOCD_APP_SOURCE_TARGET_REVISION": app.source.target_revision,
+    }
 
 
 def namespaced(body: Any, *, scope: ScopeTable, default_namespace: str) -> dict[str, Any]:
@@ -182,19 +227,27 @@ def namespaced(body: Any, *, scope: ScopeTable, default_namespace: str) -> dict[
     return out
 
 
-def find_duplicate(resources: Iterable[Resource]) -> str | None:
-    """The error for the first object defined twice (same group, kind, namespace, name)."""
-    seen: dict[ResourceKey, SourceLocation | None] = {}
+def deduplicate(resources: Iterable[Resource]) -> tuple[tuple[Resource, ...], tuple[str, ...]]:
+    """Argo CD's rule for an object defined more than once (same group, kind, namespace,
+    name): the last definition wins, and the app gets a warning naming every place (Argo
+    CD's RepeatedResourceWarning condition), not an error."""
+    by_key: dict[ResourceKey, list[Resource]] = {}
+    order: list[Resource | ResourceKey] = []
     for resource in resources:
-        if not resource.key.name:
-            continue  # generateName objects get their name at creation
-        if resource.key in seen:
-            return (
-                f"duplicate resource {resource.key}: defined in "
-                f"{_where(seen[resource.key])} and {_where(resource.source)}"
-            )
-        seen[resource.key] = resource.source
-    return None
+        if not resource.key.name:  # generateName objects get their name at creation
+            order.append(resource)
+            continue
+        if resource.key not in by_key:
+            order.append(resource.key)
+        by_key.setdefault(resource.key, []).append(resource)
+    kept = tuple(item if isinstance(item, Resource) else by_key[item][-1] for item in order)
+    warnings = tuple(
+        f"warning: resource {key} appeared {len(found)} times among application resources "
+        f"({', '.join(_where(r.source) for r in found)}); the last one is used"
+        for key, found in by_key.items()
+        if len(found) > 1
+    )
+    return kept, warnings
 
 
 def _where(source: SourceLocation | None) -> str:

@@ -66,7 +66,13 @@ def audit_and_record(
     chosen = [space.app(n) for n in apps] if apps else list(space.discovery.apps)
     if cluster is not None:
         chosen = [a for a in chosen if a.cluster == cluster]
-    report = audit(service.pipeline, space.checkout, chosen, scoped=scoped)
+    report = audit(
+        service.pipeline,
+        space.checkout,
+        chosen,
+        scoped=scoped,
+        projects=space.discovery.projects,
+    )
     finished = now()
     out = []
     for app, result in zip(chosen, report.apps, strict=True):

@@ -156,7 +156,13 @@ class Service:
         """Every app (or the named ones) compared with its cluster."""
         space = self.workspace(repo=repo, revision=revision)
         chosen = [space.app(n) for n in apps] or list(space.discovery.apps)
-        report = audit(self.pipeline, space.checkout, chosen, progress=progress)
+        report = audit(
+            self.pipeline,
+            space.checkout,
+            chosen,
+            progress=progress,
+            projects=space.discovery.projects,
+        )
         return AuditResult(workspace=space, report=report)
 
     def remediate(self, run: AuditResult, *, heal: bool, pr: bool) -> Remediation:
@@ -225,7 +231,16 @@ class Service:
         base: str | None = None,
         head: str | None = None,
         policy_dirs: Sequence[str] = (),
+        unrendered: str = "error",
     ) -> CheckReport:
         """Policies on the desired state of the apps `base..head` affects (every app of
-        the working tree without `base`)."""
-        return check(self.pipeline, repo=repo, base=base, head=head, policy_dirs=policy_dirs)
+        the working tree without `base`); apps that could not be generated or rendered
+        count as `unrendered` (error, or warn)."""
+        return check(
+            self.pipeline,
+            repo=repo,
+            base=base,
+            head=head,
+            policy_dirs=policy_dirs,
+            unrendered=unrendered,
+        )

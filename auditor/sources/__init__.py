@@ -4,7 +4,7 @@
 (a directory with the tree at a SHA, or a local working tree as it is).
 """
 
-from auditor.sources.checkout import Checkout, Sources
+from auditor.sources.checkout import WORKTREE, Checkout, Sources
 from auditor.sources.git import Credentials
 
-__all__ = ["Checkout", "Credentials", "Sources"]
+__all__ = ["WORKTREE", "Checkout", "Credentials", "Sources"]

@@ -2,7 +2,8 @@
 
 A local path without a revision is read as it is on disk (the working tree, uncommitted
 edits included: what a user running `gitops-auditor apps --repo .` expects); anything
-else is fetched into the cache and exported at a resolved SHA.
+else is fetched into the cache and exported at a resolved SHA. `at` reads another
+revision of the same repo (an app whose targetRevision is another branch, tag or SHA).
 """
 
 from __future__ import annotations
@@ -23,16 +24,31 @@ WORKTREE = "worktree"
 
 @dataclass(frozen=True)
 class Checkout:
-    """A readable tree of a repo: `root` holds the files, `revision` is a SHA or `worktree`."""
+    """A readable tree of a repo: `root` holds the files, `revision` is a SHA or `worktree`.
+
+    `urls` are the URLs the repo is known by (a remote's URL, a local clone's remotes);
+    `branch` is the branch a working tree has checked out; `pinned` says the revision was
+    asked for (`--revision`): every app is read at it, whatever its targetRevision."""
 
     repo_url: str
     root: Path
     revision: str
     head: str = ""
+    urls: tuple[str, ...] = ()
+    branch: str = ""
+    pinned: bool = False
 
     @property
     def cacheable(self) -> bool:
         return self.revision != WORKTREE
+
+    def stands_for(self, target: str) -> bool:
+        """Whether this tree is what `target` (an app's targetRevision) names without
+        asking git: HEAD, or the branch the working tree has checked out."""
+        name = target.strip().removeprefix("refs/heads/")
+        if name in ("", "HEAD"):
+            return True
+        return not self.cacheable and bool(self.branch) and name == self.branch
 
 
 class Sources:
@@ -69,12 +85,32 @@ class Sources:
     def checkout(self, url: str, revision: str | None = None, *, refresh: bool = True) -> Checkout:
         """The tree of `url` at `revision` (a local path with no revision: the working tree).
         Branch names are fetched again unless `refresh` is off (within one audit round,
-        repos named by several apps are fetched once)."""
+        repos named by several apps are fetched once). A revision asked for pins the
+        checkout: every app of it is read there."""
         if is_local(url) and revision is None:
             return self._worktree(Path(url))
         mirror = self.mirror(url)
         sha = mirror.resolve(revision or "HEAD", refresh=refresh)
-        return Checkout(repo_url=mirror.url, root=mirror.export(sha), revision=sha, head=sha)
+        urls = _remotes(Path(url)) if is_local(url) else (mirror.url,)
+        return Checkout(
+            repo_url=mirror.url,
+            root=mirror.export(sha),
+            revision=sha,
+            head=sha,
+            urls=urls,
+            pinned=revision is not None,
+        )
+
+    def at(self, checkout: Checkout, revision: str) -> Checkout:
+        """The same repo as `checkout` at another `revision` (fetched once per process)."""
+        other = self.checkout(checkout.repo_url, revision, refresh=False)
+        return Checkout(
+            repo_url=checkout.repo_url,
+            root=other.root,
+            revision=other.revision,
+            head=other.head,
+            urls=checkout.urls,
+        )
 
     def remote_head(self, url: str, revision: str | None = None) -> str:
         """What `revision` of `url` points at now, asked of the remote without fetching."""
@@ -88,11 +124,28 @@ class Sources:
     def _worktree(path: Path) -> Checkout:
         if not path.is_dir():
             raise RemoteUnreachable(f"repository path {path} does not exist")
-        head = ""
+        head = branch = ""
         try:
-            head = git.Repo(str(path), search_parent_directories=True).head.commit.hexsha
+            repo = git.Repo(str(path), search_parent_directories=True)
+            head = repo.head.commit.hexsha
+            branch = "" if repo.head.is_detached else repo.active_branch.name
         except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
             log.debug("%s is not a git repository; reading it as plain files", path)
         return Checkout(
-            repo_url=str(path.resolve()), root=path.resolve(), revision=WORKTREE, head=head
+            repo_url=str(path.resolve()),
+            root=path.resolve(),
+            revision=WORKTREE,
+            head=head,
+            urls=_remotes(path),
+            branch=branch,
         )
+
+
+def _remotes(path: Path) -> tuple[str, ...]:
+    """The fetch URLs of a local clone's remotes (none for a plain directory)."""
+    try:
+        repo = git.Repo(str(path), search_parent_directories=True)
+        # Credentials in a remote's URL never leave this function.
+        return tuple(split_userinfo(url)[0] for remote in repo.remotes for url in remote.urls)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.GitCommandError, ValueError):
+        return ()

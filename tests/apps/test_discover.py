@@ -88,6 +88,8 @@ def test_example_app_details() -> None:
 
 
 def test_configured_clusters_feed_the_clusters_generator() -> None:
+    """Configured clusters are Argo CD's cluster secrets; the local cluster (no secret
+    stands for it here) stays in the list of an empty selector, as in Argo CD."""
     config = Config(
         clusters=(
             ClusterConfig(name="production", server="https://prod.example.com"),
@@ -96,6 +98,9 @@ def test_configured_clusters_feed_the_clusters_generator() -> None:
     )
     names = [a.name for a in run(EXAMPLE_REPO, config).apps if a.generated_by == "infrastructure"]
     assert names == [
+        "in-cluster-cert-manager",
+        "in-cluster-ingress-nginx",
+        "in-cluster-monitoring",
         "production-cert-manager",
         "production-ingress-nginx",
         "production-monitoring",
@@ -234,3 +239,19 @@ def test_automated_enabled_false_pauses_self_heal_and_prune(tmp_path: Path) -> N
     assert app is not None
     assert app.mode == Mode.REPORT
     assert not (app.sync_policy.automated or app.sync_policy.self_heal or app.sync_policy.prune)
+
+
+def test_a_config_management_plugin_app_is_an_error_not_an_empty_render(tmp_path: Path) -> None:
+    """Argo CD runs plugins in its repo-server; here the app cannot be rendered, and it
+    must not be compared against nothing (which would make its live objects Extra)."""
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "values.yaml").write_text("a: 1\n")
+    extra = "  syncPolicy: {}\n"
+    text = application("web", "web", extra=extra).replace(
+        "    path: web\n", "    path: web\n    plugin:\n      name: argocd-vault-plugin\n"
+    )
+    (tmp_path / "app.yaml").write_text(text)
+    app = run(tmp_path).app("web")
+    assert app is not None and app.error is not None
+    assert "config management plugin (argocd-vault-plugin)" in app.error
+    assert "cannot run here" in app.error

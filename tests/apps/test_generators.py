@@ -82,10 +82,19 @@ def test_git_directories_with_include_and_exclude(tree: Path) -> None:
     assert params[1]["path"]["segments"] == ["apps", "b"]
 
 
-def test_git_directories_double_star_and_braces(tree: Path) -> None:
-    spec = {"git": {"repoURL": "repo", "directories": [{"path": "{apps,other}/**"}]}}
-    paths = [p["path"]["path"] for p in generate(spec, ctx(tree))]
-    assert "apps/b/nested" in paths and "other/x" in paths and "apps/.hidden" not in paths
+def test_git_directories_match_as_go_path_match(tree: Path) -> None:
+    """Argo CD matches directories with Go's path.Match: `*` stays in one segment, there
+    is no `**` and no braces (unlike the files generator's globs)."""
+
+    def paths(pattern: str) -> list[str]:
+        spec = {"git": {"repoURL": "repo", "directories": [{"path": pattern}]}}
+        return [p["path"]["path"] for p in generate(spec, ctx(tree))]
+
+    assert paths("apps/*/*") == ["apps/b/nested"]
+    assert paths("[ao]*/?") == ["apps/a", "apps/b", "other/x"]
+    assert paths("apps/**") == ["apps/a", "apps/b", "apps/excluded"]  # ** is just * *
+    assert paths("{apps,other}/*") == []
+    assert "apps/.hidden" not in paths("apps/*")
 
 
 def test_git_files_generator_reads_yaml_and_json_lists(tree: Path) -> None:

@@ -217,7 +217,16 @@ def argo_repo(tmp_path: Path, *, production_sync: dict[str, Any] | None = None) 
     (src / "appsets").mkdir()
     (src / "appsets" / "jobs.yaml").write_text("# jobs per environment\n" + yaml.safe_dump(appset))
     projects = [
-        {"metadata": {"name": "web"}, "spec": {"sourceRepos": ["https://git.example.com/*"]}},
+        {
+            "metadata": {"name": "web"},
+            "spec": {
+                "sourceRepos": ["https://git.example.com/*"],
+                "destinations": [
+                    {"server": "https://kubernetes.default.svc", "namespace": env}
+                    for env in ("staging", "production")
+                ],
+            },
+        },
         {"metadata": {"name": "open"}, "spec": {"sourceRepos": ["*"]}},
     ]
     (src / "projects").mkdir()
@@ -372,3 +381,59 @@ def test_policy_paths_are_relative_to_the_config_file_and_a_memory_bomb_is_an_er
     [web] = [a for a in json.loads(result.output)["apps"] if a["name"] == "web"]
     found = {(v["policy"], v["severity"]) for v in web["violations"]}
     assert found == {("team.bomb/deny", "error"), ("team.bomb/deny_named", "deny")}
+
+
+BROKEN_SET = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: previews}
+spec:
+  generators:
+    - pullRequest: {github: {owner: example, repo: web}}
+  template:
+    metadata: {name: "preview-{{number}}"}
+    spec:
+      project: default
+      source: {repoURL: https://git.example.com/deploy.git, path: apps/web}
+      destination: {server: https://kubernetes.default.svc, namespace: "pr-{{number}}"}
+"""
+
+
+def test_apps_that_could_not_be_generated_fail_the_gate(invoke: Invoke, tmp_path: Path) -> None:
+    """A merge gate must not pass what it did not check: an ApplicationSet whose apps
+    could not be generated is an error entry (exit 2), unless downgraded to a warning."""
+    repo = clean_repo(tmp_path)
+    (repo / "argocd" / "previews.yaml").write_text(BROKEN_SET)
+    commit_all(repo, message="previews")
+    result = invoke("check", "--repo", str(repo), "-o", "json")
+    assert result.exit_code == 2, result.output
+    report = json.loads(result.output)
+    entry = next(a for a in report["apps"] if a["error"])
+    assert entry["name"] == "argocd/previews.yaml:1"
+    assert "'pullRequest' generator is not supported" in entry["error"]
+    assert report["summary"]["error"] == 1 and report["result"] == "error"
+
+    warned = invoke("check", "--repo", str(repo), "--unrendered", "warn")
+    assert warned.exit_code == 0, warned.output
+    assert "  WARN   ApplicationSet previews: the 'pullRequest' generator" in warned.output
+    assert warned.output.rstrip().endswith("0 deny, 1 warn, 0 error, 0 waived: pass")
+
+
+def test_summary_counts_agree_with_the_rows_printed(invoke: Invoke, tmp_path: Path) -> None:
+    repo = clean_repo(tmp_path)
+    (repo / "argocd" / "previews.yaml").write_text(BROKEN_SET)
+    ghost = dict(CLEAN_APP, metadata={"name": "ghost"})
+    ghost["spec"] = {**CLEAN_APP["spec"], "source": {**CLEAN_APP["spec"]["source"], "path": "gone"}}  # type: ignore[dict-item]
+    (repo / "argocd" / "ghost.yaml").write_text(yaml.safe_dump(ghost))
+    commit_all(repo, message="two problems")
+    result = invoke("check", "--repo", str(repo))
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    rows = {
+        s: sum(1 for ln in lines if ln.startswith(f"  {s.upper():<6} "))
+        for s in ("deny", "warn", "error")
+    }
+    summary = lines[-1]
+    assert summary == (
+        f"{rows['deny']} deny, {rows['warn']} warn, {rows['error']} error, 0 waived: error"
+    )
+    assert rows["error"] == 2  # the ApplicationSet and the app whose path does not exist

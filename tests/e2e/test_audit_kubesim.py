@@ -268,7 +268,9 @@ def test_custom_resource_lists_follow_the_crd_schema(world: DemoWorld) -> None:
         "metadata": {"name": "ci", "namespace": "dev"},
         "spec": {"steps": steps},
     }
-    live = {**desired, "spec": {"steps": list(reversed(steps))}}
+    # Live as a sync left it (with the app's tracking label), steps in another order.
+    tracked = {**desired["metadata"], "labels": {"app.kubernetes.io/instance": "my-api-dev"}}
+    live = {**desired, "metadata": tracked, "spec": {"steps": list(reversed(steps))}}
     apply_objects(world.kubectl, [live], context="in-cluster")
     snapshot = world.pipeline.reader.read("in-cluster", wanted={("ci.example.com", "Pipeline")})
     target = next(a for a in world.discovery.apps if a.name == "my-api-dev")

@@ -53,6 +53,16 @@ def test_audit_json_has_the_documented_shape(world: DemoWorld, tmp_path: Path) -
     assert "-  replicas: 4" in deploy["diff"] and "+  replicas: 2" in deploy["diff"]
     extra = next(r for a in data["apps"] for r in a["resources"] if r["name"] == "debug-dump")
     assert extra["status"] == "Extra" and extra["requiresPruning"] is True
+    # Argo CD's health: the scaled Deployment's controller settled (Healthy), a ConfigMap
+    # has no health check (null), the deleted Service is Missing, which the app's own
+    # health does not count (its other resources are live).
+    assert deploy["health"] == {"status": "Healthy", "message": ""}
+    assert billing["health"] == {"status": "Healthy", "message": ""}
+    assert extra["health"] is None
+    dev = next(a for a in data["apps"] if a["name"] == "my-api-dev")
+    service = next(r for r in dev["resources"] if r["kind"] == "Service")
+    assert service["status"] == "Missing" and service["health"]["status"] == "Missing"
+    assert dev["health"]["status"] == "Healthy", dev["health"]
     assert data["stats"]["apiRequestsTotal"] == sum(data["stats"]["apiRequests"].values())
 
 
@@ -66,7 +76,7 @@ def test_diff_exit_codes(world: DemoWorld, tmp_path: Path, drift: bool, code: in
         assert "===== apps/Deployment billing/billing (OutOfSync) ======" in result.output
         assert "\n-  replicas: 4\n+  replicas: 2\n" in result.output
     else:
-        assert result.output.strip() == "billing: Synced"
+        assert result.output.strip() == "billing: Synced, Healthy"
 
 
 def test_diff_of_unreachable_cluster_exits_2(world: DemoWorld, tmp_path: Path) -> None:
@@ -84,7 +94,8 @@ def test_audit_table_and_markdown(world: DemoWorld, tmp_path: Path) -> None:
     assert table.exit_code == 0  # an unmanaged change alone is not drift
     assert "metadata.labels.owner (unmanaged)" in table.output
     assert "kubectl-label" in table.output and "API requests" in table.output
+    assert "HEALTH" in table.output.splitlines()[0] and "Healthy" in table.output
     md = run(world, tmp_path, "audit", "-o", "markdown")
     assert md.exit_code == 1
-    assert "| billing | production | billing | ⚠️ OutOfSync |" in md.output
+    assert "| billing | production | billing | ⚠️ OutOfSync | Healthy |" in md.output
     assert "| Deployment/billing | `spec.replicas` | 2 | 4 | kubectl |" in md.output

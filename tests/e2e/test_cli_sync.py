@@ -49,7 +49,7 @@ def test_sync_dry_run_then_sync(world: DemoWorld, tmp_path: Path) -> None:
                              "-o", "jsonpath={.spec.replicas}", context="production")  # fmt: skip
     assert replicas.stdout == "2"
     after = run(world, tmp_path, "diff", "--app", "billing")
-    assert after.exit_code == 0 and after.output.strip() == "billing: Synced"
+    assert after.exit_code == 0 and after.output.strip() == "billing: Synced, Healthy"
 
 
 def test_audit_heal_heals_apps_in_heal_mode_only(world: DemoWorld, tmp_path: Path) -> None:

@@ -79,3 +79,41 @@ def test_index_listable_respects_verbs_and_exclusions() -> None:
     assert names == ["namespaces", "deployments"]
     assert index.cluster_scoped() == {("", "Namespace")}
     assert index.find("apps", "Deployment") is not None
+
+
+def test_server_version_is_major_minor_as_argo_cd_reports_it() -> None:
+    from auditor.live.snapshot import server_version
+
+    assert server_version({"major": "1", "minor": "27+", "gitVersion": "v1.27.3-gke.100"}) == "1.27"
+    assert server_version({"gitVersion": "v1.37.0-kubesim"}) == "1.37"
+
+
+def test_api_versions_list_every_served_version_and_kind() -> None:
+    from auditor.live.discovery import aggregated_api_versions
+
+    doc = {
+        "kind": "APIGroupDiscoveryList",
+        "items": [
+            {
+                "metadata": {"name": "autoscaling"},
+                "versions": [
+                    {"version": "v2", "resources": [
+                        {"resource": "horizontalpodautoscalers",
+                         "responseKind": {"kind": "HorizontalPodAutoscaler"}}]},
+                    {"version": "v1", "resources": [
+                        {"resource": "horizontalpodautoscalers",
+                         "responseKind": {"kind": "HorizontalPodAutoscaler"}}]},
+                ],
+            },
+            {"metadata": {"name": ""}, "versions": [{"version": "v1", "resources": [
+                {"resource": "pods", "responseKind": {"kind": "Pod"}}]}]},
+        ],
+    }  # fmt: skip
+    assert aggregated_api_versions(doc) == (
+        "autoscaling/v2",
+        "autoscaling/v2/HorizontalPodAutoscaler",
+        "autoscaling/v1",
+        "autoscaling/v1/HorizontalPodAutoscaler",
+        "v1",
+        "v1/Pod",
+    )

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from auditor.live.tracking import tracked_by_app, tracking_app, tracking_id
+from auditor.live.tracking import (
+    tracked_by_app,
+    tracking_app,
+    tracking_id,
+    tracking_method,
+    with_tracking,
+)
 
 
 def obj(
@@ -95,3 +101,32 @@ def test_owned_children_are_not_top_level() -> None:
         "web": ["mine"],
         "api": ["other"],
     }
+
+
+def test_the_tracking_method_is_what_the_app_s_live_objects_use() -> None:
+    label = obj("a", labels={"app.kubernetes.io/instance": "web"})
+    note = obj("b", annotations={"argocd.argoproj.io/tracking-id": "web:/ConfigMap:ns/b"})
+    assert tracking_method([label]) == "label"
+    assert tracking_method([note]) == "annotation"
+    assert tracking_method([label, note]) == "annotation+label"
+    assert tracking_method([]) == "label"  # Argo CD's default before 3.0, and what we write
+
+
+def test_a_live_object_stripped_of_its_tracking_gets_it_back_in_desired() -> None:
+    """Argo CD adds the tracking metadata to the desired object before comparing: a live
+    object whose label someone removed differs from it, so the removal is drift."""
+    desired = obj("a")
+    stripped = obj("a")
+    by_label = with_tracking(desired, stripped, app="web", method="label")
+    assert by_label["metadata"]["labels"] == {"app.kubernetes.io/instance": "web"}
+    assert "argocd.argoproj.io/tracking-id" not in by_label["metadata"]["annotations"]
+    by_note = with_tracking(desired, stripped, app="web", method="annotation")
+    assert by_note["metadata"]["annotations"] == {
+        "argocd.argoproj.io/tracking-id": "web:/ConfigMap:/a"
+    }
+    assert "app.kubernetes.io/instance" not in by_note["metadata"]["labels"]
+    # An object still carrying its own method keeps it, whatever the app's.
+    labelled = obj("a", labels={"app.kubernetes.io/instance": "web"})
+    kept = with_tracking(desired, labelled, app="web", method="annotation")
+    assert kept["metadata"]["labels"] == {"app.kubernetes.io/instance": "web"}
+    assert with_tracking(desired, None, app="web") is desired  # Missing: nothing to compare

@@ -16,6 +16,7 @@ from auditor.model import (
     UnmanagedChange,
 )
 from auditor.remediate import ApplyStep, PlanOptions, PruneStep, SkipStep, plan_sync
+from auditor.remediate.plan import HookStep
 
 
 def obj(
@@ -163,3 +164,60 @@ def test_loop_guarded_resources_are_skipped_naming_the_manager() -> None:
     assert plan.steps == (
         SkipStep(key=d.key, reason="loop guard: fights fighter", manager="fighter"),
     )
+
+
+def test_prunes_run_in_reverse_wave_order() -> None:
+    """What was created first (low wave) is deleted last, as gitops-engine swaps prune
+    waves; applies keep their own waves."""
+    gone = {w: obj("ConfigMap", f"w{w}", wave=w) for w in (-1, 0, 3)}
+    kept = obj("ConfigMap", "kept", wave=3)
+    live = {ResourceKey.of(b): b for b in [*gone.values(), kept]}
+    drifts = [drift(b, ResourceStatus.EXTRA) for b in gone.values()]
+    drifts.append(drift(kept, ResourceStatus.MISSING))
+    plan = plan_sync(
+        report(*drifts),
+        desired=[Resource.of(kept)],
+        live=live,
+        options=PlanOptions(app="app", prune=True),
+    )
+    assert [(s.key.name, s.wave, type(s).__name__) for s in plan.steps] == [
+        ("w3", -1, "PruneStep"),
+        ("w0", 0, "PruneStep"),
+        ("kept", 3, "ApplyStep"),
+        ("w-1", 3, "PruneStep"),
+    ]
+
+
+def test_hooks_run_in_their_phases_with_fresh_names_and_tracking() -> None:
+    pre = obj("Job", "", api="batch/v1", meta={
+        "name": None, "generateName": "migrate-",
+        "annotations": {"argocd.argoproj.io/hook": "PreSync",
+                        "argocd.argoproj.io/hook-delete-policy": "HookSucceeded"}})  # fmt: skip
+    post = obj("Job", "smoke", api="batch/v1", meta={
+        "annotations": {"helm.sh/hook": "post-install,post-upgrade",
+                        "helm.sh/hook-weight": "5"}})  # fmt: skip
+    fail = obj("Job", "page", api="batch/v1",
+               meta={"annotations": {"argocd.argoproj.io/hook": "SyncFail"}})  # fmt: skip
+    web = obj("Deployment", "web", api="apps/v1")
+    options = PlanOptions(app="app", revision="0123456789abcdef", started=1700000000)
+    plan = plan_sync(
+        report(drift(web, ResourceStatus.MISSING)),
+        desired=[Resource.of(web)],
+        live={},
+        options=options,
+        hooks=[Resource.of(b) for b in (fail, post, pre)],
+    )
+    assert [(s.phase, s.key.name, s.wave) for s in plan.steps] == [
+        ("PreSync", "migrate-0123456-presync-1700000000", 0),
+        ("Sync", "web", 0),
+        ("PostSync", "smoke", 5),  # Helm's weight is the wave when there is no sync-wave
+        ("SyncFail", "page", 0),
+    ]
+    first = plan.steps[0]
+    assert isinstance(first, HookStep)
+    assert first.delete_policies == ("HookSucceeded",)
+    assert "generateName" not in first.body["metadata"]
+    assert first.body["metadata"]["labels"] == {"app.kubernetes.io/instance": "app"}
+    last = plan.steps[-1]
+    assert isinstance(last, HookStep) and last.delete_policies == ("BeforeHookCreation",)
+    assert [s.key.name for s in plan.writes] == ["web"]

@@ -154,17 +154,25 @@ def test_kustomize_output_is_namespaced_too(tmp_path: Path, write: Write) -> Non
 # --- duplicates --------------------------------------------------------------------------
 
 
-def test_duplicates_after_namespacing_name_both_locations(tmp_path: Path, write: Write) -> None:
+def test_duplicates_are_a_warning_and_the_last_one_wins(tmp_path: Path, write: Write) -> None:
+    """Argo CD's RepeatedResourceWarning: the app renders (not an error that would make it
+    Unknown), with the last definition, and a warning naming both places."""
     write("apps/x/a.yaml", deployment("web"))
     write(
         "apps/x/b.yaml",
         "# the same object, namespace spelled out\n"
         + textwrap.dedent(deployment("web", namespace="ns")).lstrip(),
     )
+    write("apps/x/c.yaml", deployment("other"))
     out = render(Renderer(), make_app("apps/x", namespace="ns"), tmp_path)
-    assert out.resources == ()
-    assert out.error == (
-        "duplicate resource Deployment.apps ns/web: defined in apps/x/a.yaml:1 and apps/x/b.yaml:2"
+    assert out.error is None
+    assert [(r.key.name, r.source.path if r.source else "") for r in out.resources] == [
+        ("web", "apps/x/b.yaml"),
+        ("other", "apps/x/c.yaml"),
+    ]
+    assert out.notes == (
+        "warning: resource Deployment.apps ns/web appeared 2 times among application "
+        "resources (apps/x/a.yaml:1, apps/x/b.yaml:2); the last one is used",
     )
 
 

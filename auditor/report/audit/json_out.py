@@ -1,12 +1,19 @@
-"""The audit report as JSON, exactly the shape of DESIGN.md section 5 (plus `notes` and,
-with `--stats`, `stats`)."""
+"""The audit report as JSON, exactly the shape of DESIGN.md section 5 (plus Argo CD's
+`health` of each app and resource, `notes` and, with `--stats`, `stats`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from auditor.model import AppReport, AuditReport, ResourceDrift
+from auditor.model import AppReport, AuditReport, Health, ResourceDrift
 from auditor.report.policy.json_report import violation_json
+
+
+def health_json(health: Health | None) -> dict[str, str] | None:
+    """Argo CD's `{"status": ..., "message": ...}`; null for a kind with no health check."""
+    if health is None:
+        return None
+    return {"status": str(health.status), "message": health.message}
 
 
 def drift_json(drift: ResourceDrift) -> dict[str, Any]:
@@ -18,6 +25,7 @@ def drift_json(drift: ResourceDrift) -> dict[str, Any]:
         "namespace": key.namespace,
         "name": key.name,
         "status": str(drift.status),
+        "health": health_json(drift.health),
         "requiresPruning": drift.requires_pruning,
         "changes": [
             {
@@ -46,6 +54,7 @@ def app_json(app: AppReport) -> dict[str, Any]:
         "path": app.path,
         "revision": app.revision,
         "sync": str(app.sync),
+        "health": health_json(app.health),
         "error": app.error,
         "resources": [drift_json(d) for d in app.resources],
         "violations": [violation_json(v) for v in app.violations],

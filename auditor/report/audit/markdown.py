@@ -16,14 +16,15 @@ def audit_markdown(report: AuditReport) -> str:
         "",
         f"Revision `{report.revision[:12]}` at {report.generated_at}.",
         "",
-        "| App | Cluster | Namespace | Sync | Policies | Details |",
-        "|---|---|---|---|---|---|",
+        "| App | Cluster | Namespace | Sync | Health | Policies | Details |",
+        "|---|---|---|---|---|---|---|",
     ]
     for app in report.apps:
         detail = app.error or _counts(app)
         lines.append(
             f"| {app.name} | {app.cluster} | {app.namespace or '-'} "
-            f"| {_ICON[app.sync]} {app.sync} | {policy_counts(app) or '-'} | {_cell(detail)} |"
+            f"| {_ICON[app.sync]} {app.sync} | {app.health.status if app.health else '-'} "
+            f"| {policy_counts(app) or '-'} | {_cell(detail)} |"
         )
     for app in report.apps:
         section = app_markdown(app)

@@ -1,4 +1,4 @@
-"""The audit as a table: one row per app (with its policy results counted), then each
+"""The audit as a table: one row per app (sync, health, policy results counted), then each
 drifted field with who changed it, then each policy violation."""
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ def audit_table(report: AuditReport, *, stats: bool = False) -> str:
                 app.cluster,
                 app.namespace or "-",
                 str(app.sync),
+                str(app.health.status) if app.health else "-",
                 str(len(app.resources)),
                 policy_counts(app) or "-",
                 app.error or ", ".join(counts),
             ]
         )
-    head = ["APP", "CLUSTER", "NAMESPACE", "SYNC", "RESOURCES", "POLICIES", "DETAILS"]
+    head = ["APP", "CLUSTER", "NAMESPACE", "SYNC", "HEALTH", "RESOURCES", "POLICIES", "DETAILS"]
     lines = [format_table(head, rows)]
     details = _details(report)
     if details:

@@ -3,12 +3,15 @@ colored when writing to a terminal."""
 
 from __future__ import annotations
 
-from auditor.model import AppReport, ResourceStatus
+from auditor.model import AppReport, HealthStatus, ResourceStatus
+from auditor.report.values import health_text
 
 _RED, _GREEN, _CYAN, _BOLD, _RESET = "\x1b[31m", "\x1b[32m", "\x1b[36m", "\x1b[1m", "\x1b[0m"
 
 
 def app_diff_text(app: AppReport, *, color: bool = False) -> str:
+    """Each drifted resource's diff (with its health when it is not Healthy), then the
+    app's line: `billing: OutOfSync, Healthy`."""
     if app.error:
         return f"{app.name}: {app.sync}: {app.error}\n"
     out: list[str] = []
@@ -19,12 +22,15 @@ def app_diff_text(app: AppReport, *, color: bool = False) -> str:
         group = f"{key.group}/" if key.group else ""
         header = f"===== {group}{key.kind} {key.namespace}/{key.name} ({drift.status}) ======"
         out.append(_paint(header, _BOLD, color))
+        if drift.health is not None and drift.health.status != HealthStatus.HEALTHY:
+            out.append(f"# health: {health_text(drift.health)}")
         for line in drift.diff.splitlines():
             out.append(_colored_line(line, color))
         for u in drift.unmanaged:
             when = f" at {u.time}" if u.time else ""
             out.append(f"# unmanaged: {u.path} written by {u.manager}{when}")
-    return "\n".join(out) + ("\n" if out else "")
+    out.append(f"{app.name}: {app.sync}, {health_text(app.health)}")
+    return "\n".join(out) + "\n"
 
 
 def _colored_line(line: str, color: bool) -> str:

@@ -17,7 +17,9 @@ def render_github(report: CheckReport) -> str:
     lines: list[str] = []
     for app in report.apps:
         if app.error:
-            lines.append(f"::error title={_escape_property(app.name)}::{_escape_data(app.error)}")
+            level = "error" if report.unrendered == "error" else "warning"
+            title = _escape_property(app.name)
+            lines.append(f"::{level} title={title}::{_escape_data(app.error)}")
         for v in app.violations:
             if v.waived:
                 continue
@@ -28,6 +30,8 @@ def render_github(report: CheckReport) -> str:
             props.append(f"title={_escape_property(f'{v.policy} ({app.name})')}")
             message = f"{subject(v)}: {v.message}"
             lines.append(f"::{command} {','.join(props)}::{_escape_data(message)}")
-    deny, warn = report.total("deny"), report.total("warn")
-    lines.append(f"::notice::gitops-auditor check: {deny} deny, {warn} warn ({report.outcome})")
+    deny, warn, err = report.total("deny"), report.total("warn"), report.total("error")
+    lines.append(
+        f"::notice::gitops-auditor check: {deny} deny, {warn} warn, {err} error ({report.outcome})"
+    )
     return "\n".join(lines) + "\n"

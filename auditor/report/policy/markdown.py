@@ -18,20 +18,22 @@ def render_markdown(report: CheckReport, *, limit: int = LIMIT) -> list[str]:
         head.append("")
     head += ["| app | deny | warn | error | waived |", "|---|---:|---:|---:|---:|"]
     for app in report.apps:
+        unchecked = {report.unrendered: 1} if app.error else {}
+        warn = app.count("warn") + unchecked.get("warn", 0)
+        error = app.count("error") + unchecked.get("error", 0)
         head.append(
-            f"| {_cell(app.name)} | {app.count('deny')} | {app.count('warn')} | "
-            f"{app.count('error') + (1 if app.error else 0)} | {app.waived} |"
+            f"| {_cell(app.name)} | {app.count('deny')} | {warn} | {error} | {app.waived} |"
         )
     blocks = ["\n".join(head) + "\n"]
     for app in report.apps:
-        blocks.extend(_app_blocks(app, limit=limit // 2))
+        blocks.extend(_app_blocks(app, limit=limit // 2, unrendered=report.unrendered))
     return _pack(blocks, limit=limit)
 
 
-def _app_blocks(app: CheckedApp, *, limit: int) -> list[str]:
+def _app_blocks(app: CheckedApp, *, limit: int, unrendered: str = "error") -> list[str]:
     lines = [f"\n### {_cell(app.name)}" + (f" (`{app.path}`)" if app.path else ""), ""]
     if app.error:
-        lines.append(f"> **error:** {app.error}")
+        lines.append(f"> **{unrendered}:** {app.error}")
     for v in app.violations:
         state = "~~waived~~ " if v.waived else ""
         where = f" — `{location(v)}`" if location(v) else ""

@@ -51,20 +51,30 @@ class CheckedApp:
 
 @dataclass(frozen=True)
 class CheckReport:
-    """A policy check: the revisions compared (empty for the working tree) and the apps."""
+    """A policy check: the revisions compared (empty for the working tree) and the apps.
+
+    An app that could not be generated or rendered (its `error`) counts as an `error`
+    (a gate must not pass what it did not check), or as a `warn` when `unrendered` says
+    so (`check --unrendered warn`)."""
 
     apps: tuple[CheckedApp, ...]
     base: str = ""
     head: str = ""
     rules: Mapping[str, RuleDoc] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    unrendered: str = "error"
 
     def total(self, severity: str) -> int:
-        return sum(app.count(severity) for app in self.apps)
+        """Findings of `severity`: policy results, and the apps that could not be checked
+        under the severity they count as; what the outputs print, row for row."""
+        found = sum(app.count(severity) for app in self.apps)
+        if severity == self.unrendered:
+            found += sum(1 for app in self.apps if app.error)
+        return found
 
     @property
     def outcome(self) -> CheckOutcome:
-        if any(app.error for app in self.apps) or self.total("error"):
+        if self.total("error"):
             return CheckOutcome.ERROR
         return CheckOutcome.FAIL if self.total("deny") else CheckOutcome.PASS
 

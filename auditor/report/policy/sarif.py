@@ -20,8 +20,9 @@ def render_sarif(report: CheckReport) -> dict[str, Any]:
     results = [
         _result(v, rule_index=index[v.policy]) for app in report.apps for v in app.violations
     ]
+    level = "error" if report.unrendered == "error" else "warning"
     notifications = [
-        {"level": "error", "message": {"text": f"{app.name}: {app.error}"}}
+        {"level": level, "message": {"text": f"{app.name}: {app.error}"}}
         for app in report.apps
         if app.error
     ]
@@ -37,7 +38,7 @@ def render_sarif(report: CheckReport) -> dict[str, Any]:
         "results": results,
         "invocations": [
             {
-                "executionSuccessful": not notifications,
+                "executionSuccessful": not (notifications and level == "error"),
                 "toolExecutionNotifications": notifications,
             }
         ],

@@ -25,7 +25,8 @@ def render_text(report: CheckReport, *, color: bool = False) -> str:
             _paint(f"== {app.name}" + (f" ({app.path})" if app.path else ""), "head", color=color)
         )
         if app.error:
-            lines.append(_paint(f"  ERROR  {app.error}", "error", color=color))
+            tone = "error" if report.unrendered == "error" else "warn"
+            lines.append(_paint(f"  {tone.upper():<6} {app.error}", tone, color=color))
         for note in app.notes:
             lines.append(f"  note: {note}")
         for v in app.violations:

@@ -33,6 +33,7 @@ def _action(action: ObjectAction) -> dict[str, Any]:
         "name": action.key.name,
         "action": str(action.action),
         "reason": action.reason,
+        "phase": action.phase,
         "wave": action.wave,
         "changes": [
             {"path": c.path, "desired": c.desired, "live": c.live, "manager": c.manager}

@@ -11,6 +11,7 @@ _DRY = {
     ActionKind.PRUNED: "would prune",
     ActionKind.SKIPPED: "would skip",
     ActionKind.FAILED: "would fail",
+    ActionKind.HOOK: "would run",
 }
 
 
@@ -27,7 +28,9 @@ def sync_text(result: SyncResult) -> str:
         lines.append("  nothing to do")
     for action in result.actions:
         verb = _DRY[action.action] if result.dry_run else str(action.action)
-        extra = f" [wave {action.wave}]" if action.wave else ""
+        where = [action.phase] if action.phase != "Sync" else []
+        where += [f"wave {action.wave}"] if action.wave else []
+        extra = f" [{', '.join(where)}]" if where else ""
         retries = f" after {action.attempts} attempts" if action.attempts > 1 else ""
         lines.append(f"  {verb:<11} {action.key}{extra}: {action.reason}{retries}")
         for change in action.changes:

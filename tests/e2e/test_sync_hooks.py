@@ -1,0 +1,115 @@
+"""Resource hooks as Argo CD runs them, against kubesim: PreSync before the waves,
+PostSync after health, SyncFail on failure; delete policies and generateName; hooks are
+never compared, pruned or healed, and `--dry-run` lists them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.model import ActionKind, SyncStatus
+from tests.helpers.cluster import application, one_cluster
+
+pytestmark = pytest.mark.slow  # starts a simulated cluster
+
+
+def job(meta: str) -> str:
+    return f"""
+        apiVersion: batch/v1
+        kind: Job
+        metadata:
+        {meta}
+        spec:
+          template:
+            spec:
+              restartPolicy: Never
+              containers: [{{name: run, image: "busybox:1.36", command: [true]}}]
+        """
+
+
+SETTINGS = """
+    apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: settings}
+    data: {currency: EUR}
+    """
+FILES = {
+    "apps/shop.yaml": application("shop"),
+    "apps/broken.yaml": application("broken"),
+    "shop/settings.yaml": SETTINGS,
+    "shop/migrate.yaml": job("""  generateName: migrate-
+          annotations:
+            argocd.argoproj.io/hook: PreSync
+            argocd.argoproj.io/hook-delete-policy: HookSucceeded"""),
+    "shop/smoke.yaml": job("""  name: smoke
+          annotations: {argocd.argoproj.io/hook: PostSync}"""),
+    "shop/page.yaml": job("""  name: page
+          annotations: {argocd.argoproj.io/hook: SyncFail}"""),
+    "broken/settings.yaml": SETTINGS,
+    "broken/migrate.yaml": job("""  name: migrate
+          annotations:
+            argocd.argoproj.io/hook: PreSync
+            argocd.argoproj.io/hook-delete-policy: HookFailed
+            kubesim.gitops-auditor.io/job-result: Failed"""),
+    "broken/page.yaml": job("""  name: page
+          annotations: {argocd.argoproj.io/hook: SyncFail}"""),
+}
+
+
+def jobs(world: object, namespace: str) -> list[str]:
+    out = world.run("get", "jobs", "-n", namespace, "-o", "name")  # type: ignore[attr-defined]
+    return sorted(line.removeprefix("job.batch/") for line in out.split())
+
+
+def test_hooks_run_in_their_phases_and_are_never_compared(tmp_path: Path) -> None:
+    with one_cluster(tmp_path, FILES) as world:
+        dry = world.sync("shop", dry_run=True)
+        assert [(a.phase, a.action, a.key.kind) for a in dry.actions] == [
+            ("PreSync", ActionKind.APPLIED, "Namespace"),
+            ("PreSync", ActionKind.HOOK, "Job"),
+            ("Sync", ActionKind.APPLIED, "ConfigMap"),
+            ("PostSync", ActionKind.HOOK, "Job"),
+            ("SyncFail", ActionKind.HOOK, "Job"),
+        ]
+        assert dry.actions[1].key.name.startswith("migrate-")
+        assert "delete policy HookSucceeded" in dry.actions[1].reason
+
+        result = world.sync("shop")
+        assert result.done, result
+        ran = [(a.phase, a.action, a.key.name) for a in result.actions]
+        assert ran[1][:2] == ("PreSync", ActionKind.HOOK)
+        assert ran[2:] == [
+            ("Sync", ActionKind.APPLIED, "settings"),
+            ("PostSync", ActionKind.HOOK, "smoke"),
+        ]  # the SyncFail hook did not run: nothing failed
+        assert "deleted (HookSucceeded)" in result.actions[1].reason
+        assert jobs(world, "shop") == ["smoke"]  # migrate deleted, smoke kept
+        smoke = world.get("job", "smoke", "-n", "shop")
+        assert smoke["metadata"]["labels"]["app.kubernetes.io/instance"] == "shop"
+
+        report = world.audit("shop")
+        # The hooks are not resources of the comparison: not Missing, and the PostSync
+        # Job left live (tracked by its label) is not Extra.
+        assert report.sync == SyncStatus.SYNCED
+        assert [d.key.kind for d in report.resources] == ["ConfigMap"]
+
+        again = world.sync("shop", prune=True)
+        assert again.done and not any(a.action == ActionKind.PRUNED for a in again.actions)
+        recreated = world.get("job", "smoke", "-n", "shop")
+        assert recreated["metadata"]["uid"] != smoke["metadata"]["uid"]  # BeforeHookCreation
+
+
+def test_a_failed_presync_hook_stops_the_sync_and_runs_syncfail(tmp_path: Path) -> None:
+    with one_cluster(tmp_path, FILES) as world:
+        result = world.sync("broken")
+        assert not result.done
+        by_name = {a.key.name: a for a in result.actions}
+        failed = by_name["migrate"]
+        assert failed.action == ActionKind.FAILED and failed.phase == "PreSync"
+        assert "backoff limit" in failed.reason and "deleted (HookFailed)" in failed.reason
+        assert by_name["settings"].action == ActionKind.SKIPPED
+        assert "not run: PreSync wave 0 failed" in by_name["settings"].reason
+        assert by_name["page"].action == ActionKind.HOOK and by_name["page"].phase == "SyncFail"
+        assert jobs(world, "broken") == ["page"]
+        assert world.run("get", "configmap", "settings", "-n", "broken", check=False) == ""
