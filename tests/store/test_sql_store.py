@@ -271,3 +271,12 @@ def test_database_url_prefers_database_url_and_uses_psycopg(tmp_path: Path) -> N
     assert database_url(cache_dir=tmp_path, env={}) == f"sqlite:///{tmp_path / 'gitops-auditor.db'}"
     url = database_url(cache_dir=tmp_path, env={"DATABASE_URL": "postgres://u@h/db"})
     assert url == "postgresql+psycopg://u@h/db"
+
+
+def test_the_app_health_is_stored_with_its_state(store: SqlStore) -> None:
+    from auditor.model import Health, HealthStatus
+
+    degraded = replace(report(), health=Health(HealthStatus.DEGRADED, "Deployment has no pods"))
+    store.record_audit(degraded, context=at(0))
+    state = store.app("web")
+    assert state is not None and state.health_status == "Degraded"
