@@ -30,6 +30,8 @@ def command(host: str, port: int, workers: int, config_path: str | None) -> None
             self.cfg.set("threads", 4)
             self.cfg.set("accesslog", None)
             self.cfg.set("graceful_timeout", 20)
+            # No control socket: it is one fixed path in $HOME that two servers share.
+            self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
             return create_app()

@@ -42,7 +42,9 @@ def run_round(
         # One app that breaks the round must not hide the others: audit each on its own,
         # so the broken one fails alone and visibly.
         log.exception("round of %s failed; auditing its apps one by one", cluster)
-        space = service.workspace(repo=target["repo"], revision=revision or target["revision"])
+        space = service.workspace(
+            repo=target["repo"], revision=revision or target["revision"], max_age=60.0
+        )
         for app in space.discovery.apps:
             if app.cluster == cluster:
                 runtime.jobs().audit_app(app.name, revision=revision, trigger=trigger)
@@ -71,6 +73,8 @@ def run_app_audit(
             revision=revision or target["revision"],
             trigger=Trigger(trigger),
             scoped=True,
+            # Between polls the repo is read once: the poll audits a new commit by its SHA.
+            max_age=service.config.service.git_poll_interval,
         )
     except AppNotFound:
         return {"app": app, "gone": True}  # removed from Git since it was enqueued
@@ -189,8 +193,10 @@ def poll_git() -> dict[str, Any]:
         return {"changed": False, "sha": sha, "first": True}  # the rounds cover it all
     names = affected_apps(service.pipeline, repo=repo, base=before, head=sha)
     jobs = runtime.jobs()
+    # The new commit by its SHA (a working tree, with no revision, is read as it is).
+    revision = sha if target["revision"] else None
     for name in names:
-        jobs.audit_app(name, revision=target["revision"], trigger=str(Trigger.POLL))
+        jobs.audit_app(name, revision=revision, trigger=str(Trigger.POLL))
     return {"changed": True, "sha": sha, "apps": names}
 
 

@@ -107,6 +107,8 @@ class Watcher:
         self.on_enqueue = on_enqueue
         self._threads: dict[tuple[str, str, str], threading.Thread] = {}
         self._synced: set[tuple[str, str, str]] = set()
+        self._started = False  # a refresh has started the watches of every cluster
+        self._ready_lock = threading.Lock()
         self.ready = threading.Event()  # every watch has listed and is watching
         self.enqueued = 0
 
@@ -144,6 +146,8 @@ class Watcher:
         self.index.apps = frozenset(a.name for a in space.discovery.apps)
         for cluster, kinds in types.items():
             self._ensure_watches(cluster, kinds)
+        self._started = True
+        self._check_ready()
 
     def _ensure_watches(self, cluster: str, kinds: set[tuple[str, str]]) -> None:
         try:
@@ -191,8 +195,14 @@ class Watcher:
                 backoff = min(backoff * 2, 30.0)
 
     def _mark_synced(self, key: tuple[str, str, str]) -> None:
-        self._synced.add(key)
-        if not self.ready.is_set() and self._synced >= set(self._threads):
+        with self._ready_lock:
+            self._synced.add(key)
+        self._check_ready()
+
+    def _check_ready(self) -> None:
+        with self._ready_lock:
+            if self.ready.is_set() or not self._started or not self._synced >= set(self._threads):
+                return
             self.ready.set()
             log.info("watcher: ready, %d watches on %d cluster(s)", len(self._threads),
                      len({k[0] for k in self._threads}))  # fmt: skip

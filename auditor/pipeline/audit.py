@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -36,6 +35,7 @@ from auditor.model import (
 )
 from auditor.pipeline.core import Pipeline, Progress, capabilities_for
 from auditor.pipeline.facts import ClusterFacts
+from auditor.pipeline.parallel import parallel_map
 from auditor.pipeline.projects import gated
 from auditor.policy import PolicyTarget
 from auditor.policy.live import app_context, evaluate_live, has_live_policies
@@ -61,22 +61,22 @@ def audit(
     hits_before = pipeline.renderer.stats.cache_hits
     renders_before = pipeline.renderer.stats.renders
     caps = capabilities_for(pipeline, checkout, apps)
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        rendered = dict(
-            zip(
-                [a.name for a in apps],
-                pool.map(
-                    lambda a: gated(
-                        pipeline,
-                        a,
-                        pipeline.render(a, checkout, capabilities=caps.get(a.cluster)),
-                        projects=projects,
-                    ),
-                    apps,
+    rendered = dict(
+        zip(
+            [a.name for a in apps],
+            parallel_map(
+                lambda a: gated(
+                    pipeline,
+                    a,
+                    pipeline.render(a, checkout, capabilities=caps.get(a.cluster)),
+                    projects=projects,
                 ),
-                strict=True,
-            )
+                apps,
+                workers=4,
+            ),
+            strict=True,
         )
+    )
     wanted: dict[str, set[tuple[str, str]]] = defaultdict(set)
     versions: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
     for app in apps:
@@ -89,19 +89,19 @@ def audit(
         if scoped
         else {}
     )
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(clusters)))) as pool:
-        snapshots = dict(
-            zip(
-                clusters,
-                pool.map(
-                    lambda c: pipeline.reader.read(
-                        c, wanted=wanted[c], versions=versions[c], scope=scopes.get(c)
-                    ),
-                    clusters,
+    snapshots = dict(
+        zip(
+            clusters,
+            parallel_map(
+                lambda c: pipeline.reader.read(
+                    c, wanted=wanted[c], versions=versions[c], scope=scopes.get(c)
                 ),
-                strict=True,
-            )
+                clusters,
+                workers=8,
+            ),
+            strict=True,
         )
+    )
     tracked = {
         name: tracked_by_app(
             snap.objects.values(), label_key=pipeline.config.tracking.instance_label_key

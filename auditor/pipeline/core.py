@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from auditor.diff.secrets import use_key
 from auditor.errors import AppNotFound, SourceError
 from auditor.live import CapabilitiesReader, ClusterReader, ClusterRegistry, KubeClusterReader
 from auditor.model import App, Capabilities, Discovery, RenderedApp
+from auditor.pipeline.parallel import parallel_map
 from auditor.policy import PolicyRunner, PolicySet, build_runner, load_policy_set
 from auditor.process import clean_stale_scratch
 from auditor.render import RenderContext, Renderer, deduplicate
@@ -241,8 +241,8 @@ def capabilities_for(
     """The capabilities of each cluster a Helm app deploys to (as Argo CD passes them to
     `helm template`), read once per cluster (its discovery is reused by the round)."""
     clusters = sorted({a.cluster for a in apps if not a.error and may_be_helm(a, checkout)})
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(clusters)))) as pool:
-        return dict(zip(clusters, pool.map(pipeline.capabilities, clusters), strict=True))
+    found = parallel_map(pipeline.capabilities, clusters, workers=8)
+    return dict(zip(clusters, found, strict=True))
 
 
 def may_be_helm(app: App, checkout: Checkout) -> bool:

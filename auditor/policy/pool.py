@@ -39,6 +39,18 @@ def _run_batch(batch: Sequence[Job]) -> list[list[RawOutcome]]:
     return results
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """Workers come from a fork server, a fresh process with this module preloaded: a
+    plain fork of a threaded service process would copy its locks mid-use and keep its
+    sockets open (a listening socket its owner closed would still accept connections,
+    which then hang until their deadline)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
 class WorkerPool:
     """`workers` processes running `RegoPolicyEngine`s over the same policy set."""
 
@@ -129,10 +141,9 @@ class WorkerPool:
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=multiprocessing.get_context(method),
+                mp_context=_context(),
                 initializer=_init_worker,
                 initargs=(self.policies, self.memory_mb),
             )

@@ -58,11 +58,13 @@ def audit_and_record(
     trigger: Trigger,
     job_id: str = "",
     scoped: bool = False,
+    max_age: float = 0.0,
 ) -> list[AuditedApp]:
     """Audit the named apps (or every app of `cluster`, or all), store each app's run,
-    findings and events, and say which drifted apps to heal or propose a PR for."""
+    findings and events, and say which drifted apps to heal or propose a PR for. With
+    `max_age`, a read of the repo that recent is reused (see `Service.workspace`)."""
     started = now()
-    space = service.workspace(repo=repo, revision=revision)
+    space = service.workspace(repo=repo, revision=revision, max_age=max_age)
     chosen = [space.app(n) for n in apps] if apps else list(space.discovery.apps)
     if cluster is not None:
         chosen = [a for a in chosen if a.cluster == cluster]

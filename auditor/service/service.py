@@ -8,6 +8,8 @@ config on first use.
 from __future__ import annotations
 
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -35,6 +37,8 @@ from auditor.service.notify import Notifier, deliver
 from auditor.service.rbac import Policy
 from auditor.sources import Checkout
 from auditor.store import Store, open_store
+
+WORKSPACES_KEPT = 8  # revisions whose read is kept for reuse (`Service.workspace`)
 
 
 class Target(TypedDict):
@@ -84,6 +88,10 @@ class Service:
         )
         self._lock = threading.Lock()
         self.notifiers: list[Notifier] = []
+        self._spaces: OrderedDict[tuple[str | None, str | None], tuple[float, Workspace]] = (
+            OrderedDict()
+        )
+        self._spaces_lock = threading.Lock()
 
     @property
     def config(self) -> Config:
@@ -132,11 +140,34 @@ class Service:
         self.pipeline.close()
 
     # ---- reading -------------------------------------------------------------------
-    def workspace(self, *, repo: str | None = None, revision: str | None = None) -> Workspace:
+    def workspace(
+        self, *, repo: str | None = None, revision: str | None = None, max_age: float = 0.0
+    ) -> Workspace:
         """The repo at `revision` (default: the first configured repo, else the current
-        directory; a local path without a revision is its working tree) and its apps."""
+        directory; a local path without a revision is its working tree) and its apps.
+
+        With `max_age`, a workspace of the same repo and revision read (fetched and
+        discovered) less than `max_age` seconds ago is reused: the service's single-app
+        audits share one read of the repo between Git polls instead of fetching and
+        discovering every app for each. A working tree is never reused (it changes under
+        us); a commit is read again once its entry is older than `max_age`, since the apps
+        it declares may read other repos' moving branches."""
+        key = (repo, revision)
+        if max_age > 0:
+            with self._spaces_lock:
+                cached = self._spaces.get(key)
+                if cached and time.monotonic() - cached[0] < max_age:
+                    self._spaces.move_to_end(key)
+                    return cached[1]
         checkout = self.pipeline.checkout(repo, revision)
-        return Workspace(checkout=checkout, discovery=self.pipeline.discover(checkout))
+        space = Workspace(checkout=checkout, discovery=self.pipeline.discover(checkout))
+        if checkout.cacheable:
+            with self._spaces_lock:
+                self._spaces[key] = (time.monotonic(), space)
+                self._spaces.move_to_end(key)
+                while len(self._spaces) > WORKSPACES_KEPT:
+                    self._spaces.popitem(last=False)
+        return space
 
     def render(
         self, app: str, *, repo: str | None = None, revision: str | None = None

@@ -15,6 +15,7 @@ from auditor.jobs import runtime, tasks
 from auditor.jobs.inspect import failed_jobs
 from auditor.jobs.worker import run_worker
 from auditor.kubesim.faults import Fault
+from auditor.sources.local import commit_all
 from auditor.store import EventType, FindingKind
 from tests.helpers.service import ServiceEnv
 
@@ -110,10 +111,10 @@ def test_a_broken_app_fails_alone_and_visibly(
     pipeline = runtime.service().pipeline
     original = pipeline.render
 
-    def render(app: Any, checkout: Any) -> Any:
+    def render(app: Any, checkout: Any, **options: Any) -> Any:
         if app.name == "billing":
             raise RuntimeError("renderer crashed on billing")
-        return original(app, checkout)
+        return original(app, checkout, **options)
 
     monkeypatch.setattr(pipeline, "render", render)
     runtime.jobs().round("production", trigger="schedule")
@@ -143,3 +144,49 @@ def test_a_job_past_its_timeout_is_killed_and_recorded(service: ServiceEnv) -> N
     assert failed.id == "audit-my-api-staging-head" and "JobTimeoutException" in failed.error
     [entry] = [e for e in svc.store.audit_log() if e.action == "job-failed"]
     assert entry.target == "my-api-staging" and entry.result == "JobTimeoutException"
+
+
+def test_a_push_audits_just_the_apps_it_changes_at_the_new_commit(service: ServiceEnv) -> None:
+    round_of_all(service)
+    store = runtime.service().store
+    runs_before = store.count_runs()
+    assert tasks.poll_git()["first"]  # the first poll only remembers where main is
+    assert tasks.poll_git() == {"changed": False, "sha": service.world.sha}
+    overlay = service.world.repo / "apps/my-api/overlays/production/kustomization.yaml"
+    overlay.write_text(overlay.read_text().replace("newTag: v1.4.2", "newTag: v1.5.0"))
+    head = commit_all(service.world.repo, message="my-api: v1.5.0 in production")
+    polled = tasks.poll_git()
+    assert polled == {"changed": True, "sha": head, "apps": ["my-api-production"]}
+    assert runtime.jobs().depth()["audits"] == 1
+    work(service, "audits")
+    assert store.count_runs() == runs_before + 1
+    [run] = store.runs(app="my-api-production", limit=1)
+    assert run.revision == head and run.trigger == "poll"
+    state = store.app("my-api-production")
+    assert state is not None and state.sync_status == "OutOfSync" and state.revision == head
+    [found] = store.findings(app="my-api-production")
+    assert found.path == "spec.template.spec.containers[name=my-api].image"
+    assert found.desired == "myregistry.com/my-api:v1.5.0"
+
+
+def test_single_app_audits_share_one_read_of_the_repo_between_polls(
+    service: ServiceEnv,
+) -> None:
+    svc = runtime.service()
+    target = svc.target
+    first = svc.workspace(repo=target["repo"], revision=target["revision"], max_age=60)
+    again = svc.workspace(repo=target["repo"], revision=target["revision"], max_age=60)
+    assert again is first  # reused: no fetch, no discovery
+    fresh = svc.workspace(repo=target["repo"], revision=target["revision"])
+    assert fresh is not first and fresh.checkout.revision == first.checkout.revision
+    assert svc.workspace(repo=target["repo"], revision=target["revision"], max_age=60) is fresh
+    # A commit pushed since is seen once the reuse window has passed.
+    readme = service.world.repo / "README.md"
+    readme.write_text(readme.read_text() + "\nmore\n")
+    head = commit_all(service.world.repo, message="docs")
+    assert (
+        svc.workspace(
+            repo=target["repo"], revision=target["revision"], max_age=0.001
+        ).checkout.revision
+        == head
+    )
