@@ -43,7 +43,9 @@ def run_round(
         # so the broken one fails alone and visibly.
         log.exception("round of %s failed; auditing its apps one by one", cluster)
         space = service.workspace(
-            repo=target["repo"], revision=revision or target["revision"], max_age=60.0
+            repo=target["repo"],
+            revision=revision or target["revision"],
+            max_age=service.config.service.git_poll_interval,  # the read the round just made
         )
         for app in space.discovery.apps:
             if app.cluster == cluster:

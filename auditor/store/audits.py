@@ -82,7 +82,7 @@ def record_audit(
         "path": report.path,
         "mode": context.mode,
         "sync_status": str(report.sync),
-        "health_status": str(report.health.status) if report.health else "",
+        "health_status": _health(report),
         "error": report.error,
         "revision": report.revision,
         "drift_fingerprint": drift_fp,
@@ -95,6 +95,11 @@ def record_audit(
     else:
         conn.execute(update(schema.apps).where(schema.apps.c.name == report.name).values(**values))
     return run_id, events
+
+
+def _health(report: AppReport) -> str:
+    """The app's health as stored: its status, empty when it was not assessed."""
+    return str(report.health.status) if report.health else ""
 
 
 def _insert_run(
@@ -111,7 +116,7 @@ def _insert_run(
             duration_seconds=(context.finished_at - context.started_at).total_seconds(),
             api_requests=context.api_requests,
             sync_status=str(report.sync),
-            health_status=str(report.health.status) if report.health else "",
+            health_status=_health(report),
             error=report.error,
             drifted=sum(1 for r in rows if r.finding != FindingKind.UNMANAGED),
             unmanaged=sum(1 for r in rows if r.finding == FindingKind.UNMANAGED),
