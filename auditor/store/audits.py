@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select, text, update
 
 from auditor.model import AppReport, SyncStatus
 from auditor.store import schema
@@ -34,6 +34,7 @@ def record_audit(
     """Store the run and everything it changed; returns the run id and the new events
     (the caller stores the events in the same transaction)."""
     now = context.finished_at
+    _lock_app(conn, report.name)
     row = conn.execute(
         select(schema.apps).where(schema.apps.c.name == report.name).with_for_update()
     ).first()
@@ -95,6 +96,14 @@ def record_audit(
     else:
         conn.execute(update(schema.apps).where(schema.apps.c.name == report.name).values(**values))
     return run_id, events
+
+
+def _lock_app(conn: Connection, name: str) -> None:
+    """Serialize the recordings of one app across workers, its first one included
+    (`FOR UPDATE` locks only a row that exists). On PostgreSQL a transaction advisory
+    lock on the name; SQLite's write transactions are serial already."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
 
 
 def _health(report: AppReport) -> str:

@@ -69,6 +69,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+WRITE_OPTION = "auditor_write"  # execution option of the store's write transactions
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    write = conn.get_execution_options().get(WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
 class SqlStore:
     """Everything the service remembers, in one database."""
 
@@ -79,7 +87,11 @@ class SqlStore:
         self.engine: Engine = create_engine(url, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+            event.listen(self.engine, "begin", _sqlite_begin)
+        # Writes take SQLite's write lock as they begin: a transaction that reads and then
+        # writes would otherwise fail at once ("database is locked", whatever the busy
+        # timeout) when another process wrote in between. Other databases ignore it.
+        self._writer = self.engine.execution_options(**{WRITE_OPTION: True})
         self._ready = False
         self._lock = threading.Lock()
 
@@ -106,7 +118,7 @@ class SqlStore:
         self._ensure()
 
         def run() -> T:
-            with self.engine.begin() as conn:
+            with self._writer.begin() as conn:
                 return work(conn)
 
         return self._guard(run)

@@ -3,6 +3,7 @@ transitions stored as events exactly once, syncs, the audit log, retention."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -280,3 +281,25 @@ def test_the_app_health_is_stored_with_its_state(store: SqlStore) -> None:
     store.record_audit(degraded, context=at(0))
     state = store.app("web")
     assert state is not None and state.health_status == "Degraded"
+
+
+def test_writers_in_several_processes_wait_for_each_other(store: SqlStore) -> None:
+    """Each store is one worker process's: its own engine and connections. Every audit
+    reads the app's previous state and then writes; none may fail as locked."""
+    store.upgrade()
+    stores = [SqlStore(store.url) for _ in range(4)]
+    apps = [f"app-{i}" for i in range(8)]
+
+    def audits(each: SqlStore) -> None:
+        for minute in range(10):
+            for name in apps:
+                each.record_audit(replace(report(), name=name), context=at(minute))
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(stores)) as pool:
+            list(pool.map(audits, stores))  # raises the first StoreError, if any
+    finally:
+        for each in stores:
+            each.engine.dispose()
+    assert store.count_runs() == len(stores) * 10 * len(apps)
+    assert {a.name for a in store.apps()} == set(apps)
