@@ -11,7 +11,9 @@ Worker state (the compiled engine) is per process by nature, built by the initia
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from collections.abc import Hashable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -25,8 +27,24 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(policies: PolicySet, memory_mb: int) -> None:
+    _exit_with_owner()
     confine(memory_mb)
     _WORKER["engine"] = RegoPolicyEngine(policies, probe=False)
+
+
+def _exit_with_owner() -> None:
+    """End this worker when the process that started the pool is gone (killed, or
+    exited without closing the pool): it would otherwise wait for work forever, and keep
+    the fork server alive with it."""
+    owner = multiprocessing.parent_process()
+    if owner is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([owner.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
 
 
 def _ready() -> bool:

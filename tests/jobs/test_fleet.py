@@ -24,6 +24,7 @@ from auditor.demo.fleet import running_fleet
 from auditor.demo.generated import deploy_fleet, fleet_config, write_fleet
 from auditor.demo.kubectl import Kubectl
 from auditor.jobs import runtime
+from auditor.jobs.embedded import socket_path
 from auditor.jobs.worker import run_worker
 from auditor.pipeline import Pipeline
 from auditor.sources.local import init_repo
@@ -103,7 +104,13 @@ def test_serve_audits_every_app_of_a_200_app_fleet_within_one_interval(tmp_path:
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            wait_for(lambda: get(f"{base}/readyz")[0] == 200, timeout=60, interval=0.5)
+
+            def ready() -> bool:
+                if serve.poll() is not None:
+                    raise AssertionError((tmp_path / "serve.log").read_text())
+                return get(f"{base}/readyz")[0] == 200
+
+            wait_for(ready, timeout=60, interval=0.5)
             assert get(f"{base}/healthz") == (200, {"status": "ok"})
             store = SqlStore(f"sqlite:///{fleet.database}")
 
@@ -121,7 +128,7 @@ def test_serve_audits_every_app_of_a_200_app_fleet_within_one_interval(tmp_path:
             serve.send_signal(signal.SIGTERM)
             code = serve.wait(timeout=60)
     assert code == 0
-    assert not list(tmp_path.glob("cache/**/redis.sock"))  # the embedded Redis is gone
+    assert not socket_path(tmp_path / "cache" / "gitops-auditor" / "redis").exists()  # Redis ended
 
 
 def test_a_thousand_single_app_audits_give_a_thousand_stored_runs(

@@ -128,7 +128,7 @@ def test_workers_and_the_watcher_survive_a_redis_restart(
 ) -> None:
     world = service.world
     store = runtime.service().store
-    directory = redis.socket.parent
+    directory = redis.data_dir
     with processes(service, ("worker",), ("watcher",)) as (_, watcher):
         service.wait_for_log(watcher, "watcher: ready", timeout=60)
         for i in range(5):  # load: audits queued while Redis goes away

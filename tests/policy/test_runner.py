@@ -4,6 +4,8 @@ and disk), and the process pool giving the same results."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from auditor.policy import (
     WorkerPool,
     load_policy_set,
 )
+from tests.helpers.service import wait_for
 
 TODAY = date(2025, 1, 1)
 
@@ -110,3 +113,38 @@ def test_pool_gives_the_same_results() -> None:
     finally:
         pool.close()
     assert pooled == alone
+
+
+OWNER = """
+import os, sys
+from auditor.policy import WorkerPool, load_policy_set
+
+if __name__ == "__main__":
+    pool = WorkerPool(policies=load_policy_set(), workers=2)
+    pool.warm_up()
+    pool.evaluate([])
+    print(" ".join(str(p) for p in pool._pool()._processes), flush=True)
+    sys.stdin.read()  # until killed
+"""
+
+
+def test_pool_workers_end_when_the_process_that_started_them_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "owner.py"
+    script.write_text(OWNER)
+    owner = subprocess.Popen(
+        [sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert owner.stdout is not None
+    workers = [int(p) for p in owner.stdout.readline().split()]
+    assert workers and all(alive(p) for p in workers)
+    owner.kill()
+    owner.wait()
+    wait_for(lambda: not any(alive(p) for p in workers), timeout=10)
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"  # a zombie has ended; only its parent has not reaped it yet
