@@ -4,13 +4,13 @@ restart (each command gets a fresh connection from the pool)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
 from redis import Redis
 from redis.exceptions import RedisError
 
 from auditor.errors import AuditorError
+from auditor.secretenv import read_secret
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 
@@ -20,8 +20,8 @@ class RedisUnavailable(AuditorError):
 
 
 def redis_url(env: Mapping[str, str] | None = None) -> str | None:
-    env = os.environ if env is None else env
-    return env.get("REDIS_URL", "").strip() or None
+    """`$REDIS_URL` (or the file `$REDIS_URL_FILE` names); None when unset."""
+    return read_secret("REDIS_URL", env=env).strip() or None
 
 
 def safe(url: str) -> str:

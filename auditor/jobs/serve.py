@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from auditor.jobs.connection import redis_url
 from auditor.jobs.embedded import EmbeddedRedis, start_embedded
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def serve(
     """Run the four processes until SIGTERM; returns the exit code."""
     child_env = dict(os.environ if env is None else env)
     embedded = None
-    if not child_env.get("REDIS_URL"):
+    if redis_url(child_env) is None:
         embedded = start_embedded(data_dir / "redis")
         child_env["REDIS_URL"] = embedded.url
     tree = Tree(
