@@ -5,6 +5,8 @@ dataclasses, so the service, the bot and the web read the store without its tabl
 
 from __future__ import annotations
 
+import getpass
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,6 +60,11 @@ class Actor:
 
 
 SERVICE = Actor(user="gitops-auditor", via="service")
+
+
+def local_operator() -> Actor:
+    """The person at this terminal, for what they do through the CLI."""
+    return Actor(user=f"user:{getpass.getuser()}", via="cli", source=socket.gethostname())
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from click.testing import CliRunner, Result
 from auditor.cli.main import _register, cli
 from auditor.demo.drift import make_drift
 from auditor.demo.tour import DemoWorld
+from auditor.store import open_store
 
 pytestmark = pytest.mark.slow  # each test starts simulated clusters and syncs the repo
 
@@ -50,6 +52,15 @@ def test_sync_dry_run_then_sync(world: DemoWorld, tmp_path: Path) -> None:
     assert replicas.stdout == "2"
     after = run(world, tmp_path, "diff", "--app", "billing")
     assert after.exit_code == 0 and after.output.strip() == "billing: Synced, Healthy"
+
+    store = open_store(cache_dir=tmp_path / "cache", env={})
+    log = [(e.action, e.result, e.actor.via) for e in store.audit_log(target="billing")]
+    assert log == [("sync", "done", "cli"), ("sync", "started", "cli")]  # newest first
+    assert store.audit_log(target="billing")[0].actor.user == f"user:{getpass.getuser()}"
+    (op,) = store.syncs(app="billing")
+    assert not op.dry_run and op.trigger == "manual" and op.status == "succeeded"
+    state = store.app("billing")  # the sync is followed by a recorded audit
+    assert state is not None and state.sync_status == "Synced"
 
 
 def test_audit_heal_heals_apps_in_heal_mode_only(world: DemoWorld, tmp_path: Path) -> None:
