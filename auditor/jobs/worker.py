@@ -28,6 +28,12 @@ log = logging.getLogger(__name__)
 class AuditorWorker(SimpleWorker):
     """An RQ worker whose jobs share the process's service."""
 
+    stop_signalled = False  # SIGTERM or SIGINT came (RQ marks only a busy worker's stop)
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        self.stop_signalled = True
+        super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
+
 
 def run_worker(
     *, url: str, queues: Sequence[str], burst: bool = False, maintenance_interval: int = 30
@@ -52,7 +58,7 @@ def run_worker(
             worker.work(burst=burst, logging_level="WARNING")
         except RedisError as exc:  # raised from RQ's own teardown when Redis is gone
             log.warning("worker: lost Redis: %s", exc)
-        if burst or worker._stop_requested:
+        if burst or worker.stop_signalled:
             return lives
         # The work loop ended without a stop request: Redis went away. Wait for it.
         _wait_for(redis, stopping)

@@ -38,11 +38,43 @@ def processes(
         for proc in started:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
+        ignored = []
         for proc in started:
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                ignored.append(proc.args)
+        assert not ignored, f"went on after SIGTERM: {ignored}"
+
+
+def test_idle_processes_stop_at_once_on_sigterm(service: ServiceEnv) -> None:
+    with processes(service, ("worker",), ("watcher",), ("scheduler",)) as started:
+        service.wait_for_log(started[1], "watcher: ready", timeout=60)
+        time.sleep(2)  # the worker is waiting for work
+        for proc in started:
+            proc.send_signal(signal.SIGTERM)
+        codes = [proc.wait(timeout=15) for proc in started]
+    assert codes == [0, 0, 0]
+
+
+def test_sigterm_lets_a_worker_finish_its_sync_first(service: ServiceEnv) -> None:
+    world = service.world
+    world.kubectl("scale", "deployment", "billing", "-n", "billing", "--replicas=4",
+                  context="production")  # fmt: skip
+    sim = world.fleet.sims["production"]
+    sim.faults.add(Fault(latency=3, methods=WRITES, path="/deployments/billing", times=1))
+    runtime.jobs().sync("billing", arguments={"user": "alice", "via": "cli", "trigger": "manual"})
+    with processes(service, ("worker", "--queues", "syncs")) as (worker,):
+        store = runtime.service().store
+        wait_for(lambda: sim.faults.hits >= 1, timeout=60)  # the apply is in flight
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0
+    [op] = store.syncs(app="billing")
+    assert op.status == "succeeded"
+    replicas = world.kubectl("get", "deployment", "billing", "-n", "billing",
+                             "-o", "jsonpath={.spec.replicas}", context="production")  # fmt: skip
+    assert replicas.stdout == "2"
 
 
 def image_finding(app: str) -> object:
