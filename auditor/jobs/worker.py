@@ -17,10 +17,12 @@ from types import FrameType
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
+from rq.job import Job
 
 from auditor.jobs import runtime
 from auditor.jobs.connection import connect
 from auditor.jobs.queues import SYNCS, Jobs
+from auditor.logs import request_context
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,12 @@ class AuditorWorker(SimpleWorker):
     """An RQ worker whose jobs share the process's service."""
 
     stop_signalled = False  # SIGTERM or SIGINT came (RQ marks only a busy worker's stop)
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """Run `job` with its request id (of the Slack or web request that asked for it,
+        else the job's id) on every record it logs."""
+        with request_context(str(job.kwargs.get("request_id") or job.id)):
+            super().execute_job(job, queue)
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
         self.stop_signalled = True

@@ -9,6 +9,8 @@ from rq import Queue
 from auditor.config import ServiceConfig
 from auditor.jobs.embedded import EmbeddedRedis
 from auditor.jobs.queues import AUDITS, Jobs, job_id
+from auditor.jobs.worker import AuditorWorker
+from auditor.logs import current_request_id
 
 
 def jobs_on(redis: EmbeddedRedis) -> Jobs:
@@ -57,3 +59,18 @@ def test_one_pending_round_per_cluster(redis: EmbeddedRedis) -> None:
     assert not jobs.round("production", trigger="schedule").new
     assert jobs.round("in-cluster", trigger="schedule").new
     assert jobs.depth()[AUDITS] == 2
+
+
+def request_id_seen(request_id: str = "") -> str:
+    return current_request_id()  # as the job's log records see it
+
+
+def test_a_job_logs_under_the_request_that_asked_for_it(redis: EmbeddedRedis) -> None:
+    connection = Redis.from_url(redis.url)
+    queue = Queue(AUDITS, connection=connection)
+    asked = queue.enqueue(request_id_seen, kwargs={"request_id": "slack-42"}, job_id="asked")
+    scheduled = queue.enqueue(request_id_seen, job_id="scheduled")
+    AuditorWorker([queue], connection=connection).work(burst=True)
+    assert asked.latest_result().return_value == "slack-42"  # type: ignore[union-attr]
+    assert scheduled.latest_result().return_value == "scheduled"  # type: ignore[union-attr]
+    assert current_request_id() == "-"  # bound for the job only
