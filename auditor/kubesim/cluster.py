@@ -36,7 +36,7 @@ from auditor.kubesim.patches import PatchError, json_patch, merge_patch
 from auditor.kubesim.resources import ResourceRegistry, ResourceType
 from auditor.kubesim.store import Store
 from auditor.kubesim.strategic import strategic_merge_patch
-from auditor.kubesim.validation import prune_unknown, validate
+from auditor.kubesim.validation import check_bytes, prune_unknown, validate
 
 
 @dataclass(frozen=True)
@@ -330,6 +330,7 @@ class Cluster:
         *,
         apply_entries: list[Any] | None,
     ) -> dict[str, Any]:
+        check_bytes(rt, new)
         apply_defaults(rt, new, allocator=self.allocator)
         validate(rt, new, node=rt.root())
         m = meta(new)

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from auditor.kubemeta.schema import Node
-from auditor.kubesim.errors import ApiError, invalid
+from auditor.kubesim.errors import ApiError, bad_request, invalid
 from auditor.kubesim.resources import ResourceType
 from auditor.kubesim.selectors import labels_match, selector_from_label_selector
 
@@ -142,6 +142,52 @@ def validate(rt: ResourceType, obj: dict[str, Any], *, node: Node) -> None:
     if causes:
         seen: dict[tuple[str, str], Cause] = {(c[1], c[2]): c for c in causes}
         raise invalid(rt.group, rt.kind, name, list(seen.values()))
+
+
+_BASE64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+_BYTES_FIELDS = {("", "Secret"): "data", ("", "ConfigMap"): "binaryData"}
+
+
+def base64_error(text: str) -> int | None:
+    """Where Go's `base64.StdEncoding` (the API server's `[]byte` decoding) fails on
+    `text`, as its "illegal base64 data at input byte N"; None when it decodes. Line
+    breaks are skipped, padding is required, nothing may follow it."""
+    raw = text.encode()
+    quantum = 0  # characters of the current 4-character group, padding included
+    padded = False
+    for i, byte in enumerate(raw):
+        if byte in b"\r\n":
+            continue
+        if padded and byte != ord("="):
+            return i
+        if byte == ord("="):
+            if quantum < 2:
+                return i
+            padded = True
+        elif byte not in _BASE64:
+            return i
+        quantum = (quantum + 1) % 4
+        if padded and quantum == 0:
+            padded = False  # the group is complete; only an end or line breaks may follow
+            rest = raw[i + 1 :].strip(b"\r\n")
+            return i + 1 if rest else None
+    return len(raw) if quantum else None
+
+
+def check_bytes(rt: ResourceType, obj: dict[str, Any]) -> None:
+    """Raise 400 as the server's decoding does when a `[]byte` field (a Secret's `data`,
+    a ConfigMap's `binaryData`) holds a value that is not base64."""
+    field = None if rt.is_custom else _BYTES_FIELDS.get((rt.group, rt.kind))
+    values = obj.get(field) if field else None
+    if not isinstance(values, dict):
+        return
+    for value in values.values():
+        at = base64_error(value) if isinstance(value, str) else 0
+        if at is not None:
+            raise bad_request(
+                f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
+                f"illegal base64 data at input byte {at}"
+            )
 
 
 def prune_unknown(value: Any, node: Node | None, path: str = "") -> list[str]:

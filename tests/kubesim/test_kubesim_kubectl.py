@@ -329,3 +329,32 @@ def test_all_required_kinds_apply_with_defaults(sim: RunningSim) -> None:
     assert get(sim, "cronjob", "cron")["spec"]["concurrencyPolicy"] == "Allow"
     pod = get(sim, "pod", "pod")["spec"]
     assert pod["serviceAccountName"] == "default" and pod["enableServiceLinks"] is True
+
+
+def test_bytes_that_are_not_base64_are_refused_as_the_server_does(
+    sim: RunningSim, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: not-b64, namespace: default}\n"
+        "data: {password: 'hunter2!'}\n"
+    )
+    refused = sim.kubectl("apply", "-f", str(bad), check=False)
+    assert refused.returncode == 1
+    assert 'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at ' \
+        "input byte 7" in refused.stderr  # fmt: skip
+    assert sim.kubectl("get", "secret", "not-b64", check=False).returncode == 1  # not stored
+    sim.kubectl("create", "secret", "generic", "good", "--from-literal=password=hunter2")
+    patched = sim.kubectl("patch", "secret", "good", "--type=merge",
+                          "-p", '{"data": {"password": "aGVsbG8"}}', check=False)  # fmt: skip
+    assert patched.returncode == 1 and "illegal base64 data at input byte 7" in patched.stderr
+    kept = sim.kubectl("get", "secret", "good", "-o", "jsonpath={.data.password}")
+    assert kept.stdout == "aHVudGVyMg=="  # the refused patch changed nothing
+    config = tmp_path / "cm.yaml"
+    config.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bin, namespace: default}\n"
+        "binaryData: {blob: \"AAEC\\nAw==\"}\ndata: {plain: 'not base64 and fine'}\n"
+    )
+    sim.kubectl("apply", "-f", str(config))  # line breaks in base64 are allowed
+    config.write_text(config.read_text().replace("AAEC\\nAw==", "AAEC=Aw=="))
+    assert sim.kubectl("apply", "-f", str(config), check=False).returncode == 1
