@@ -26,7 +26,8 @@ from auditor.errors import AuditorError
 @click.option(
     "--state",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Persist objects to this file (read on start, written after changes).",
+    help="Persist objects to this file (read on start; each change journalled before "
+    "it is answered).",
 )
 @click.option(
     "--load",

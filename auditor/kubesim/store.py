@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +52,7 @@ class Store:
         self._rv = 0
         self._oldest = 1
         self.closed = False
-        self.listeners: list[Any] = []
+        self.listeners: list[Callable[[Event], None]] = []
 
     @property
     def resource_version(self) -> int:
@@ -92,7 +92,7 @@ class Store:
         self._events.append(event)
         self.changed.notify_all()
         for listener in self.listeners:
-            listener()
+            listener(event)  # under the lock, before the write is answered
 
     def items(self, res: ResKey, ns: str | None = None) -> list[Stored]:
         """Objects of one resource (optionally one namespace), sorted by namespace/name."""

@@ -22,8 +22,7 @@ from tests.helpers import ARGOCD_DIFF
 pytestmark = pytest.mark.kubectl
 
 
-@contextmanager
-def kubesim_process(tmp_path: Path, *args: str) -> Iterator[Path]:
+def start_kubesim(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], Path]:
     config = tmp_path / "kubeconfig"
     config.unlink(missing_ok=True)
     code = "from auditor.cli.kubesim_cmd import command; command(prog_name='kubesim')"
@@ -32,12 +31,18 @@ def kubesim_process(tmp_path: Path, *args: str) -> Iterator[Path]:
         stderr=subprocess.PIPE,
         text=True,
     )
+    deadline = time.monotonic() + 20
+    while not config.exists():
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert time.monotonic() < deadline, "kubesim did not start"
+        time.sleep(0.05)
+    return proc, config
+
+
+@contextmanager
+def kubesim_process(tmp_path: Path, *args: str) -> Iterator[Path]:
+    proc, config = start_kubesim(tmp_path, *args)
     try:
-        deadline = time.monotonic() + 20
-        while not config.exists():
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "kubesim did not start"
-            time.sleep(0.05)
         yield config
     finally:
         proc.send_signal(signal.SIGINT)
@@ -79,3 +84,26 @@ def test_load_dump_and_state_across_restart(tmp_path: Path) -> None:
     with kubesim_process(tmp_path, "--state", str(state)) as config:
         assert kubectl(config, "get", "cm", "persisted", "-o", "jsonpath={.data.a}") == "b"
         assert "nginx-deployment" in kubectl(config, "get", "deploy", "-o", "name")
+
+
+def test_state_keeps_every_answered_write_through_a_kill_9(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    proc, config = start_kubesim(tmp_path, "--state", str(state))
+    try:
+        for i in range(5):
+            kubectl(config, "create", "configmap", f"cm-{i}", f"--from-literal=n={i}")
+        kubectl(config, "delete", "configmap", "cm-0")
+        kubectl(config, "label", "configmap", "cm-4", "last=yes")
+    finally:
+        proc.kill()  # at once: no time for a snapshot
+        proc.communicate(timeout=20)
+    with kubesim_process(tmp_path, "--state", str(state)) as config:
+        names = kubectl(config, "get", "cm", "-o", "jsonpath={.items[*].metadata.name}").split()
+        assert [n for n in names if n.startswith("cm-")] == ["cm-1", "cm-2", "cm-3", "cm-4"]
+        assert kubectl(config, "get", "cm", "cm-4", "-o", "jsonpath={.metadata.labels.last}") \
+            == "yes"  # fmt: skip
+        kubectl(config, "create", "configmap", "after-restart")
+    with kubesim_process(tmp_path, "--state", str(state)) as config:
+        assert kubectl(config, "get", "cm", "after-restart", "-o", "name") == (
+            "configmap/after-restart\n"
+        )

@@ -14,7 +14,7 @@ from auditor.kubesim.cluster import Cluster, WriteOptions
 from auditor.kubesim.defaults import IpAllocator, apply_defaults
 from auditor.kubesim.defaults.pod import pull_policy
 from auditor.kubesim.errors import ApiError
-from auditor.kubesim.persistence import load_objects, parse_dump, read_state, write_state
+from auditor.kubesim.persistence import StateWriter, load_objects, parse_dump, read_state
 from auditor.kubesim.reads import Query, list_objects
 from auditor.kubesim.resources import ResourceType, builtin_types
 from auditor.kubesim.selectors import labels_match, parse_field_selector, parse_label_selector
@@ -215,7 +215,16 @@ def test_dump_loading_keeps_metadata_and_state_round_trip(cluster: Cluster, tmp_
     assert live == original  # served exactly as captured
     assert cluster.store.resource_version >= int(original["metadata"]["resourceVersion"])
     state = tmp_path / "state.json"
-    write_state(cluster, state)
+    writer = StateWriter(cluster, state)
+    writer.start()
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "journalled"}}
+    cluster.create(rt("ConfigMap"), "v1", "default", body, OPTS)
+    restored = read_state(state)  # the snapshot and the journal, with the writer running
+    assert restored is not None and any(
+        o["metadata"]["name"] == "journalled" for o in restored if o["kind"] == "ConfigMap"
+    )
+    writer.stop()
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]  # journals folded in
     fresh = Cluster()
     restored = read_state(state)
     assert restored is not None
