@@ -5,7 +5,7 @@ of times (or until cleared).
 `KubeSim.faults.add(Fault(status=503, methods=WRITES, times=2))` fails the next two writes;
 `Fault(status=403, path=r"/apis/apps/v1/deployments")` forbids listing Deployments;
 `Fault(body=b"<html>")` answers 200 with something that is not JSON; `Fault(drip=2.0)`
-sends the real answer one byte every 2 s; `Fault(cut=True)` sends half of it, then drops
+sends the real answer one byte every 2 s (with `drip_headers`, from its first line on); `Fault(cut=True)` sends half of it, then drops
 the connection (a server killed mid-list).
 """
 
@@ -43,6 +43,7 @@ class Fault:
     retry_after: int | None = None  # seconds, sent as the Retry-After header
     body: bytes | None = None  # answer 200 with exactly this body
     drip: float = 0.0  # seconds between the bytes of the answer
+    drip_headers: bool = False  # with `drip`: the status line and headers too
     cut: bool = False  # send half of the answer, then close the connection
     _pattern: re.Pattern[str] = field(init=False, repr=False)
 

@@ -78,6 +78,21 @@ class KubeHandler(WatchMixin, BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self._write(data)
 
+    def flush_headers(self) -> None:
+        fault = getattr(self, "_fault", None)
+        buffered = getattr(self, "_headers_buffer", None)
+        if fault is None or not (fault.drip and fault.drip_headers) or not buffered:
+            super().flush_headers()
+            return
+        self._headers_buffer: list[bytes] = []
+        self._drip(b"".join(buffered), fault.drip)
+
+    def _drip(self, data: bytes, every: float) -> None:
+        for index in range(len(data)):
+            self.wfile.write(data[index : index + 1])
+            self.wfile.flush()
+            time.sleep(every)
+
     def _write(self, data: bytes) -> None:
         """The body, as a fault of this request says: whole, dripped, or cut off."""
         fault = getattr(self, "_fault", None)
@@ -91,10 +106,7 @@ class KubeHandler(WatchMixin, BaseHTTPRequestHandler):
                 pass
             return
         if fault is not None and fault.drip:
-            for index in range(len(data)):
-                self.wfile.write(data[index : index + 1])
-                self.wfile.flush()
-                time.sleep(fault.drip)
+            self._drip(data, fault.drip)
             return
         self.wfile.write(data)
 

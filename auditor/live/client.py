@@ -6,15 +6,21 @@ fields pass through untouched), count them, and turn every failure into a typed
 verb and resource). Every request has a total deadline (the body is read chunk by chunk, so
 a server that drips bytes cannot hold it), narrowed by `within` for a group of requests;
 reads are retried on 429, 5xx and timeouts with a bounded backoff honouring `Retry-After`.
+The status line and headers are bounded too: a watchdog shuts down the socket of a request
+whose headers are still arriving at its deadline.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import urllib3
@@ -32,6 +38,92 @@ from auditor.live.errors import (
 
 CONNECT_TIMEOUT = 10.0
 _CHUNK = 1 << 16
+
+
+class _Watchdog:
+    """One thread that shuts down the sockets of requests past their deadline: a socket
+    timeout bounds each read, not a status line and headers sent a byte at a time."""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, socket.socket]] = []
+        self._cond = threading.Condition()
+        self._ids = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def guard(self, deadline: float, sock: socket.socket) -> int:
+        with self._cond:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="kube-deadlines",
+                                                daemon=True)  # fmt: skip
+                self._thread.start()
+            ident = next(self._ids)
+            heapq.heappush(self._due, (deadline, ident, sock))
+            self._cond.notify()
+            return ident
+
+    def release(self, ident: int) -> None:
+        with self._cond:
+            self._due = [d for d in self._due if d[1] != ident]
+            heapq.heapify(self._due)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                if not self._due:
+                    self._cond.wait()
+                    continue
+                deadline, _, sock = self._due[0]
+                left = deadline - time.monotonic()
+                if left > 0:
+                    self._cond.wait(left)
+                    continue
+                heapq.heappop(self._due)
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # closed already
+
+
+_WATCHDOG = _Watchdog()
+_request_deadline: ContextVar[float | None] = ContextVar("kube_request_deadline", default=None)
+
+
+class _DeadlineMixin:
+    """`getresponse` (the status line and headers) ends by the request's deadline."""
+
+    sock: socket.socket | None
+
+    def getresponse(self) -> Any:
+        deadline = _request_deadline.get()
+        if deadline is None or self.sock is None:
+            return super().getresponse()  # type: ignore[misc]
+        ident = _WATCHDOG.guard(deadline, self.sock)
+        try:
+            return super().getresponse()  # type: ignore[misc]
+        finally:
+            _WATCHDOG.release(ident)
+
+
+class _HTTPConnection(_DeadlineMixin, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_DeadlineMixin, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+def _guard_headers(api: k8s.ApiClient) -> None:
+    """Make the client's connections honour the request deadline while headers arrive."""
+    manager = api.rest_client.pool_manager
+    manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
 class KubeClient:
@@ -55,6 +147,7 @@ class KubeClient:
         self.backoff = backoff
         self.sleep = sleep
         self.server = str(api.configuration.host)
+        _guard_headers(api)
         self._lock = threading.Lock()
         self._scope = threading.local()
         self.requests = 0
@@ -143,6 +236,7 @@ class KubeClient:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise self._timed_out(verb=verb, what=what)
+        token = _request_deadline.set(deadline)
         try:
             response = self.api.call_api(
                 *params, _request_timeout=(min(CONNECT_TIMEOUT, remaining), remaining)
@@ -150,16 +244,34 @@ class KubeClient:
             raw = self._body(response.response, deadline=deadline, verb=verb, what=what)
         except ClusterTimedOut:
             raise
-        except urllib3.exceptions.TimeoutError as exc:
-            raise self._timed_out(verb=verb, what=what) from exc
-        except urllib3.exceptions.MaxRetryError as exc:
+        except Exception as exc:
+            failure = self._failed(exc, verb=verb, what=what)
+            if failure is exc:
+                raise
+            if time.monotonic() >= deadline:  # the watchdog cut it, whatever it became
+                failure = self._timed_out(verb=verb, what=what)
+            raise failure from exc
+        finally:
+            _request_deadline.reset(token)
+        return self._answer(response, raw, verb=verb, what=what)
+
+    def _failed(self, exc: Exception, *, verb: str, what: str) -> Exception:
+        """The `ClusterError` of a request that got no answer; `exc` itself when it is no
+        network failure (a bug must not pass for an unreachable cluster)."""
+        if isinstance(exc, urllib3.exceptions.TimeoutError):
+            return self._timed_out(verb=verb, what=what)
+        if isinstance(exc, urllib3.exceptions.MaxRetryError):
             if isinstance(exc.reason, urllib3.exceptions.ReadTimeoutError):
-                raise self._timed_out(verb=verb, what=what) from exc
-            raise self._unreachable(_reason(exc), verb=verb, what=what) from exc
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise self._unreachable(_reason(exc), verb=verb, what=what) from exc
-        except k8s.ApiException as exc:  # TLS problems surface as status 0
-            raise self._unreachable(str(exc.reason), verb=verb, what=what) from exc
+                return self._timed_out(verb=verb, what=what)
+            return self._unreachable(_reason(exc), verb=verb, what=what)
+        if isinstance(exc, urllib3.exceptions.HTTPError | OSError):
+            return self._unreachable(_reason(exc), verb=verb, what=what)
+        if isinstance(exc, k8s.ApiException):  # TLS problems surface as status 0
+            return self._unreachable(str(exc.reason), verb=verb, what=what)
+        return exc
+
+    def _answer(self, response: Any, raw: bytes, *, verb: str, what: str) -> tuple[int, Any]:
+        """The decoded answer; an error status or a body that is not JSON raises."""
         data = _decode(raw)
         if response.status >= 400:
             raise status_error(

@@ -117,6 +117,20 @@ def test_a_dripping_answer_is_cut_at_the_deadline(client: KubeClient, sim: Runni
     assert info.value.retryable and "did not answer in time" in info.value.message
 
 
+def test_dripping_headers_are_cut_at_the_deadline(client: KubeClient, sim: RunningSim) -> None:
+    client.timeout = 1.5
+    client.retries = 0
+    fault = Fault(drip=0.2, drip_headers=True, path="/api/v1/configmaps$", times=None)
+    sim.sim.faults.add(fault)
+    started = time.monotonic()
+    with pytest.raises(ClusterTimedOut) as info:
+        client.get_json("/api/v1/configmaps", verb="list", what="configmaps")
+    assert time.monotonic() - started < 4  # the deadline, not the ~40 s of the headers
+    assert "did not answer in time" in info.value.message
+    sim.sim.faults.clear()
+    assert client.get_json("/api/v1/namespaces")["items"]  # the client is usable after
+
+
 def test_a_group_of_requests_shares_one_deadline(client: KubeClient, sim: RunningSim) -> None:
     sim.sim.faults.add(Fault(latency=0.4, path="/api/v1/configmaps$", times=None))
     with client.within(1.0), pytest.raises(ClusterTimedOut):
