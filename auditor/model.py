@@ -350,10 +350,11 @@ class ResourceDrift:
     unmanaged: tuple[UnmanagedChange, ...] = ()
     diff: str = ""
     health: Health | None = None
+    shared_with: tuple[str, ...] = ()  # other apps that declare it (SharedResourceWarning)
 
     @property
     def requires_pruning(self) -> bool:
-        return self.status == ResourceStatus.EXTRA
+        return self.status == ResourceStatus.EXTRA and not self.shared_with
 
 
 @dataclass(frozen=True)
@@ -394,12 +395,15 @@ class AppReport:
 
 @dataclass(frozen=True)
 class AuditStats:
-    """What an audit round cost: API requests per cluster, renders, wall time."""
+    """What an audit round cost: API requests per cluster, renders, wall time (and per
+    stage: render, read, diff, policy), and the clusters that could not be read."""
 
     requests: Mapping[str, int] = field(default_factory=dict)
     renders: int = 0
     render_cache_hits: int = 0
     seconds: float = 0.0
+    stages: Mapping[str, float] = field(default_factory=dict)
+    cluster_errors: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Adapters over the service for people: the Flask web app and the Slack bot.
 
-`create_app(config)` is the one app factory: one blueprint per face (health now; the
-dashboard, the JSON API, Slack and forge webhooks register here too). Views never audit or
+`create_app(config)` is the one app factory: one blueprint per face (health and metrics
+now; the dashboard, the JSON API, Slack and forge webhooks register here too). Views never audit or
 sync inline: they enqueue jobs and answer. The engine never imports this package, and
 workers never import Flask or Slack.
 """
@@ -13,6 +13,7 @@ from flask import Flask
 from auditor.config import Config, load_config
 from bot.context import Context
 from bot.health import health
+from bot.metrics import metrics
 
 
 def create_app(config: Config | None = None, *, context: Context | None = None) -> Flask:
@@ -23,4 +24,5 @@ def create_app(config: Config | None = None, *, context: Context | None = None) 
     resolved = context or Context.from_config(config or load_config())
     app.extensions["gitops-auditor"] = resolved
     app.register_blueprint(health)
+    app.register_blueprint(metrics)
     return app

@@ -6,13 +6,16 @@ releases its pending key as it starts, calls the service, and enqueues what foll
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from auditor.errors import AppNotFound
-from auditor.jobs import runtime
+from redis.exceptions import RedisError
+
+from auditor.errors import AppNotFound, AuditorError
+from auditor.jobs import metrics, runtime
 from auditor.jobs.locks import held, sync_lease
+from auditor.model import AuditStats
 from auditor.service.operations import AuditedApp, adopt_as, audit_and_record, sync_as
 from auditor.store.records import SERVICE, Actor, EventType, LogEntry, Trigger
 
@@ -37,6 +40,7 @@ def run_round(
             repo=target["repo"],
             revision=revision or target["revision"],
             trigger=Trigger(trigger),
+            observe=_observer(round_of=cluster),
         )
     except Exception:
         # One app that breaks the round must not hide the others: audit each on its own,
@@ -77,6 +81,7 @@ def run_app_audit(
             scoped=True,
             # Between polls the repo is read once: the poll audits a new commit by its SHA.
             max_age=service.config.service.git_poll_interval,
+            observe=_observer(),
         )
     except AppNotFound:
         return {"app": app, "gone": True}  # removed from Git since it was enqueued
@@ -107,20 +112,27 @@ def run_sync(
     target = service.target
     actor = _actor(user, via, source, groups)
     with sync_lease(jobs.redis, app, lease=config.sync_lease, wait=config.sync_lease):
-        outcome = sync_as(
-            service,
-            actor,
-            app,
-            prune=prune,
-            dry_run=dry_run,
-            trigger=trigger,
-            repo=target["repo"],
-            revision=revision or target["revision"],
-            job_id=_current_job_id(),
-        )
+        try:
+            outcome = sync_as(
+                service,
+                actor,
+                app,
+                prune=prune,
+                dry_run=dry_run,
+                trigger=trigger,
+                repo=target["repo"],
+                revision=revision or target["revision"],
+                job_id=_current_job_id(),
+            )
+        except AuditorError:
+            _count("syncs_total", result="failed")
+            raise
     if outcome.events:
         jobs.notify()
     result = outcome.result
+    if not dry_run:
+        done = "succeeded" if result.done else "blocked" if result.blocked_by else "failed"
+        _count("syncs_total", result=done)
     return {
         "app": app,
         "op": outcome.op_id,
@@ -157,14 +169,21 @@ def run_adopt(
         repo=target["repo"],
         revision=revision or target["revision"],
     )
+    if result.created:
+        _count("pull_requests_opened_total")
     return {"app": app, "branch": result.branch, "url": result.pr_url, "error": result.error}
 
 
 def deliver_events(*, pending: str = "") -> dict[str, Any]:
     """Send the events the notifiers have not sent yet (see the service's notifiers)."""
     runtime.jobs().release(pending)
-    sent = runtime.service().deliver()
-    return {"delivered": sent}
+    delivery = runtime.service().deliver()
+    for notifier, sent in delivery.sent.items():
+        if sent:
+            _count("notifications_total", sent, notifier=notifier, result="sent")
+    for notifier in delivery.failed:
+        _count("notifications_total", notifier=notifier, result="failed")
+    return {"delivered": delivery.total, "failed": dict(delivery.failed)}
 
 
 def plan_rounds(*, trigger: str = "schedule") -> list[str]:
@@ -284,6 +303,25 @@ def _after(audited: Sequence[AuditedApp]) -> None:
             jobs.adopt(item.report.name, arguments={"user": SERVICE.user, "via": SERVICE.via})
     if any(item.recorded.events for item in audited):
         jobs.notify()
+
+
+def _observer(*, round_of: str | None = None) -> Callable[[AuditStats], None]:
+    """Hand an audit's cost to the metrics (never failing the job over them)."""
+
+    def observe(stats: AuditStats) -> None:
+        try:
+            metrics.observe_audit(runtime.jobs().redis, stats, round_of=round_of)
+        except RedisError as exc:
+            log.warning("metrics: %s", exc)
+
+    return observe
+
+
+def _count(name: str, amount: int = 1, **labels: str) -> None:
+    try:
+        metrics.count(runtime.jobs().redis, name, amount, **labels)
+    except RedisError as exc:
+        log.warning("metrics: %s", exc)
 
 
 def _summary(audited: Sequence[AuditedApp], **extra: Any) -> dict[str, Any]:

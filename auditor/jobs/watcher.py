@@ -18,6 +18,7 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from auditor.errors import AuditorError
+from auditor.jobs import metrics
 from auditor.jobs.queues import Jobs
 from auditor.live.discovery import ApiResource, ResourceIndex, discover
 from auditor.live.tracking import tracking_app
@@ -111,6 +112,8 @@ class Watcher:
         self._ready_lock = threading.Lock()
         self.ready = threading.Event()  # every watch has listed and is watching
         self.enqueued = 0
+        self._contact: dict[str, float] = {}  # cluster -> when a watch last heard from it
+        self._contact_reported = 0.0
 
     def run(self) -> None:
         """Watch until `stop` is set (SIGTERM in the command)."""
@@ -121,8 +124,20 @@ class Watcher:
                 self.refresh()
                 next_refresh = time.monotonic() + refresh
             self._flush()
+            self._report_contact()
             self.stop.wait(0.1)
         self._flush()
+
+    def _report_contact(self, every: float = 5.0) -> None:
+        """Tell the metrics when each cluster was last heard from (every few seconds)."""
+        if time.monotonic() - self._contact_reported < every or not self._contact:
+            return
+        self._contact_reported = time.monotonic()
+        try:
+            for cluster, seen in list(self._contact.items()):
+                metrics.watcher_contact(self.jobs.redis, cluster, at=seen)
+        except RedisError as exc:
+            log.warning("watcher: cannot report to the metrics: %s", exc)
 
     def refresh(self) -> None:
         """Re-read the apps from Git: which types to watch, which objects they declare."""
@@ -179,6 +194,7 @@ class Watcher:
                     client, res, timeout_seconds=timeout, stopped=self.stop.is_set
                 ):
                     backoff = 1.0
+                    self._contact[cluster] = time.time()
                     if change.type == "SYNCED":
                         self._mark_synced((cluster, res.group, res.kind))
                         continue
@@ -187,6 +203,7 @@ class Watcher:
                     app = self.index.app_of(cluster, change.object)
                     if app:
                         self.debouncer.touch(app)
+                self._contact[cluster] = time.time()  # the watch ended as asked
             except AuditorError as exc:
                 log.info(
                     "watcher: %s %s: %s; retrying in %.0fs", cluster, res, exc.message, backoff

@@ -5,8 +5,8 @@ of times (or until cleared).
 `KubeSim.faults.add(Fault(status=503, methods=WRITES, times=2))` fails the next two writes;
 `Fault(status=403, path=r"/apis/apps/v1/deployments")` forbids listing Deployments;
 `Fault(body=b"<html>")` answers 200 with something that is not JSON; `Fault(drip=2.0)`
-sends the real answer one byte every 2 s (with `drip_headers`, from its first line on); `Fault(cut=True)` sends half of it, then drops
-the connection (a server killed mid-list).
+sends the real answer one byte every 2 s (with `drip_headers`, from its first line on);
+`Fault(cut=True)` sends half of it, then drops the connection (a server killed mid-list).
 """
 
 from __future__ import annotations

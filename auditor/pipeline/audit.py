@@ -17,6 +17,7 @@ from auditor.diff import DEFAULT_CONTROLLERS, DiffOptions, diff_app
 from auditor.health import app_health, resource_health
 from auditor.live import ClusterError, ClusterSnapshot, Scope
 from auditor.live.dryrun import predict
+from auditor.live.shared import Declared, declared_index, mark_shared, sharers
 from auditor.live.tracking import tracked_by_app, tracking_method, with_tracking
 from auditor.model import (
     App,
@@ -39,7 +40,7 @@ from auditor.pipeline.parallel import parallel_map
 from auditor.pipeline.projects import gated
 from auditor.policy import PolicyTarget
 from auditor.policy.live import app_context, evaluate_live, has_live_policies
-from auditor.remediate.hooks import not_compared
+from auditor.remediate.hooks import is_hook, not_compared
 from auditor.sources import Checkout
 
 
@@ -77,6 +78,7 @@ def audit(
             strict=True,
         )
     )
+    rendered_at = time.monotonic()
     wanted: dict[str, set[tuple[str, str]]] = defaultdict(set)
     versions: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
     for app in apps:
@@ -102,6 +104,7 @@ def audit(
             strict=True,
         )
     )
+    read_at = time.monotonic()
     tracked = {
         name: tracked_by_app(
             snap.objects.values(), label_key=pipeline.config.tracking.instance_label_key
@@ -109,6 +112,7 @@ def audit(
         for name, snap in snapshots.items()
     }
     facts = {name: ClusterFacts.of(snap) for name, snap in snapshots.items()}
+    claims = declared_by(apps, rendered)
     reports = []
     for app in apps:
         if progress:
@@ -120,14 +124,24 @@ def audit(
             snapshot=snapshots.get(app.cluster),
             tracked=tracked.get(app.cluster, {}).get(app.name, []),
             facts=facts.get(app.cluster),
+            claims=claims,
         )
         reports.append(report)
+    compared_at = time.monotonic()
     reports = with_policies(pipeline, apps, rendered, reports)
+    finished = time.monotonic()
     stats = AuditStats(
         requests={name: snap.requests for name, snap in snapshots.items()},
         renders=pipeline.renderer.stats.renders - renders_before,
         render_cache_hits=pipeline.renderer.stats.cache_hits - hits_before,
-        seconds=round(time.monotonic() - started, 3),
+        seconds=round(finished - started, 3),
+        stages={
+            "render": rendered_at - started,
+            "read": read_at - rendered_at,
+            "diff": compared_at - read_at,
+            "policy": finished - compared_at,
+        },
+        cluster_errors={n: snap.error for n, snap in snapshots.items() if snap.error},
     )
     return AuditReport(
         revision=checkout.revision if checkout.cacheable else checkout.head or "worktree",
@@ -166,10 +180,13 @@ def compare_app(
     snapshot: ClusterSnapshot | None,
     tracked: Iterable[Mapping[str, Any]],
     facts: ClusterFacts | None = None,
+    claims: Declared | None = None,
 ) -> tuple[AppReport, Paired | Unpaired]:
     """One app's report from its render and its cluster's snapshot (`facts`: what the
     round derived from that snapshot once), with the pairing it was built from (a sync
-    plans on the same objects). Only the optional server-side diff sends requests."""
+    plans on the same objects). Only the optional server-side diff sends requests.
+    Resources that other apps declare too (`claims`: what the apps audited or synced
+    with it declare) or that live tracking gives to another app are marked shared."""
     base = AppReport(
         name=app.name,
         project=app.project,
@@ -218,7 +235,29 @@ def compare_app(
         resources=drifts,
         health=health,
     )
-    return report, paired
+    shared = sharers(
+        app.name,
+        app.cluster,
+        [d.key for d in drifts],
+        declared=claims or {},
+        live={ResourceKey.of(obj): obj for obj in live},
+        label_key=pipeline.config.tracking.instance_label_key,
+    )
+    return mark_shared(report, shared), paired
+
+
+def declared_by(apps: Iterable[App], rendered: Mapping[str, RenderedApp]) -> Declared:
+    """What each rendered app declares on its cluster (hooks aside: they are never
+    compared), for the shared-resource check."""
+    return declared_index(
+        (
+            app.name,
+            app.cluster,
+            [r.key for r in rendered[app.name].resources if not is_hook(r.body)],
+        )
+        for app in apps
+        if app.name in rendered
+    )
 
 
 def unknown(base: AppReport, reason: str) -> AppReport:

@@ -40,6 +40,7 @@ def remediate(
             request=SyncRequest(manual=False),
             projects=discovery.projects,
             store=store,
+            neighbours=discovery.apps,
         )
         for app in drifted
         if heal and app.mode == Mode.HEAL

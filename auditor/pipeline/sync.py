@@ -12,8 +12,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from auditor.errors import AuditorError
 from auditor.forge import Forge, open_or_update
 from auditor.live import ClusterSnapshot
+from auditor.live.shared import Declared
 from auditor.live.tracking import tracked_by_app
 from auditor.model import (
     ActionKind,
@@ -30,7 +32,7 @@ from auditor.model import (
     SyncResult,
     SyncStatus,
 )
-from auditor.pipeline.audit import Paired, compare_app, diff_options, wanted_types
+from auditor.pipeline.audit import Paired, compare_app, declared_by, diff_options, wanted_types
 from auditor.pipeline.core import Pipeline, capabilities_for
 from auditor.pipeline.facts import ClusterFacts
 from auditor.pipeline.projects import gated
@@ -72,7 +74,9 @@ class _Compared:
     facts: ClusterFacts
 
 
-def compare(pipeline: Pipeline, app: App, rendered: RenderedApp) -> _Compared:
+def compare(
+    pipeline: Pipeline, app: App, rendered: RenderedApp, *, declared: Declared | None = None
+) -> _Compared:
     """Read the app's cluster and compare: the report plus the paired objects."""
     wanted, versions = wanted_types(rendered.resources)
     snapshot = pipeline.reader.read(app.cluster, wanted=wanted, versions=versions)
@@ -80,7 +84,13 @@ def compare(pipeline: Pipeline, app: App, rendered: RenderedApp) -> _Compared:
     tracked = tracked_by_app(snapshot.objects.values(), label_key=label_key).get(app.name, [])
     facts = ClusterFacts.of(snapshot)
     report, paired = compare_app(
-        pipeline, app, rendered, snapshot=snapshot, tracked=tracked, facts=facts
+        pipeline,
+        app,
+        rendered,
+        snapshot=snapshot,
+        tracked=tracked,
+        facts=facts,
+        claims=declared,
     )
     desired = list(paired.desired) if isinstance(paired, Paired) else []
     live = {ResourceKey.of(obj): obj for obj in tracked}
@@ -99,8 +109,10 @@ def sync(
     projects: Sequence[Project] = (),
     store: HealLog | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    neighbours: Sequence[App] = (),
 ) -> SyncResult:
-    """Heal one app: make its cluster match Git (or say exactly why not)."""
+    """Heal one app: make its cluster match Git (or say exactly why not). A resource
+    that one of `neighbours` (the repo's other apps) also declares is left alone."""
     now = request.now or datetime.now(UTC)
     prune = request.prune or app.sync_policy.prune
     base = SyncResult(
@@ -111,7 +123,8 @@ def sync(
         prune=prune,
     )
     rendered = gated(pipeline, app, render_for_cluster(pipeline, checkout, app), projects=projects)
-    before = compare(pipeline, app, rendered)
+    declared = declared_around(pipeline, checkout, app, neighbours, rendered)
+    before = compare(pipeline, app, rendered, declared=declared)
     base = replace(base, sync=before.report.sync)
     project = next((p for p in projects if p.name == app.project), None)
     verdict = can_sync(
@@ -152,8 +165,31 @@ def sync(
     actions = applier.run(plan)
     if store is not None:
         _remember(store, app, before.report, actions, now=now, live=before.live)
-    after = compare(pipeline, app, rendered).report if plan.writes else before.report
+    after = (
+        compare(pipeline, app, rendered, declared=declared).report if plan.writes else before.report
+    )
     return replace(base, actions=tuple(actions), sync=after.sync)
+
+
+def declared_around(
+    pipeline: Pipeline,
+    checkout: Checkout,
+    app: App,
+    neighbours: Sequence[App],
+    rendered: RenderedApp,
+) -> Declared:
+    """What `app` and the other apps of its cluster declare (renders come from the
+    cache after an audit; an app that does not render declares nothing here)."""
+    others = [n for n in neighbours if n.cluster == app.cluster and n.name != app.name]
+    renders = {app.name: rendered}
+    for other in others:
+        if other.error:
+            continue
+        try:
+            renders[other.name] = pipeline.render(other, checkout)
+        except AuditorError:
+            continue  # its own audit reports that; it cannot claim resources meanwhile
+    return declared_by([app, *others], renders)
 
 
 def render_for_cluster(pipeline: Pipeline, checkout: Checkout, app: App) -> RenderedApp:

@@ -188,6 +188,14 @@ def _step(
     strict_fix = options.strict and bool(drift.unmanaged)
     if drift.status == ResourceStatus.SYNCED and not strict_fix:
         return None
+    if drift.shared_with:
+        others = ", ".join(drift.shared_with)
+        return SkipStep(
+            key=key,
+            reason=f"shared with {others} (SharedResourceWarning): never healed or pruned "
+            "while another app declares it",
+            wave=sync_wave(live),
+        )
     if key in options.guarded:
         reason, manager = options.guarded[key]
         return SkipStep(key=key, reason=reason, wave=sync_wave(live), manager=manager)

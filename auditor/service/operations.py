@@ -5,13 +5,13 @@ Functions over a `Service`; the RQ jobs, the bot and the CLI call them through i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from auditor.errors import AuditorError
-from auditor.model import AdoptResult, App, AppReport, Mode, SyncResult, SyncStatus
+from auditor.model import AdoptResult, App, AppReport, AuditStats, Mode, SyncResult, SyncStatus
 from auditor.pipeline.audit import audit
 from auditor.pipeline.sync import SyncRequest, adopt, sync
 from auditor.service.rbac import APPLICATIONS, SYNC, UPDATE, app_object
@@ -59,10 +59,12 @@ def audit_and_record(
     job_id: str = "",
     scoped: bool = False,
     max_age: float = 0.0,
+    observe: Callable[[AuditStats], None] | None = None,
 ) -> list[AuditedApp]:
     """Audit the named apps (or every app of `cluster`, or all), store each app's run,
     findings and events, and say which drifted apps to heal or propose a PR for. With
-    `max_age`, a read of the repo that recent is reused (see `Service.workspace`)."""
+    `max_age`, a read of the repo that recent is reused (see `Service.workspace`);
+    `observe` is given the audit's cost (for the metrics)."""
     started = now()
     space = service.workspace(repo=repo, revision=revision, max_age=max_age)
     chosen = [space.app(n) for n in apps] if apps else list(space.discovery.apps)
@@ -76,6 +78,8 @@ def audit_and_record(
         projects=space.discovery.projects,
     )
     finished = now()
+    if observe is not None:
+        observe(report.stats)
     out = []
     for app, result in zip(chosen, report.apps, strict=True):
         context = RunContext(
@@ -162,6 +166,7 @@ def sync_as(
             request=SyncRequest(prune=prune, dry_run=dry_run, manual=trigger != "heal"),
             projects=space.discovery.projects,
             store=None if dry_run else store,
+            neighbours=space.discovery.apps,
         )
     except AuditorError as exc:
         store.abandon_sync(op_id, error=exc.message, at=now())

@@ -33,7 +33,7 @@ from auditor.pipeline.check import check
 from auditor.pipeline.remediation import remediate
 from auditor.pipeline.sync import SyncRequest, adopt, sync
 from auditor.report.policy.model import CheckReport
-from auditor.service.notify import Notifier, deliver
+from auditor.service.notify import Delivery, Notifier, deliver
 from auditor.service.rbac import Policy
 from auditor.sources import Checkout
 from auditor.store import Store, open_store
@@ -130,9 +130,9 @@ class Service:
                 self._store = self._store_factory()
             return self._store
 
-    def deliver(self) -> int:
-        """Send new events to the configured notifiers; returns how many were sent.
-        With no notifier configured there is nothing to send."""
+    def deliver(self) -> Delivery:
+        """Send new events to the configured notifiers (see `notify.deliver`). With no
+        notifier configured there is nothing to send."""
         return deliver(self)
 
     def close(self) -> None:
@@ -231,6 +231,7 @@ class Service:
             request=SyncRequest(prune=prune, dry_run=dry_run, manual=True),
             projects=space.discovery.projects,
             store=None if dry_run else self.store,
+            neighbours=space.discovery.apps,
         )
 
     def adopt(

@@ -105,12 +105,12 @@ def test_serve_audits_every_app_of_a_200_app_fleet_within_one_interval(tmp_path:
         try:
             base = f"http://127.0.0.1:{port}"
 
-            def ready() -> bool:
+            def serving() -> bool:
                 if serve.poll() is not None:
                     raise AssertionError((tmp_path / "serve.log").read_text())
                 return get(f"{base}/readyz")[0] == 200
 
-            wait_for(ready, timeout=60, interval=0.5)
+            wait_for(serving, timeout=60, interval=0.5)
             assert get(f"{base}/healthz") == (200, {"status": "ok"})
             store = SqlStore(f"sqlite:///{fleet.database}")
 

@@ -27,6 +27,7 @@ def drift_json(drift: ResourceDrift) -> dict[str, Any]:
         "status": str(drift.status),
         "health": health_json(drift.health),
         "requiresPruning": drift.requires_pruning,
+        "sharedWith": list(drift.shared_with),
         "changes": [
             {
                 "path": c.path,
@@ -75,5 +76,6 @@ def audit_json(report: AuditReport, *, stats: bool = False) -> dict[str, Any]:
             "renders": report.stats.renders,
             "renderCacheHits": report.stats.render_cache_hits,
             "seconds": report.stats.seconds,
+            "stageSeconds": {k: round(v, 3) for k, v in report.stats.stages.items()},
         }
     return out
