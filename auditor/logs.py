@@ -12,7 +12,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any, TextIO
 
 from pythonjsonlogger.json import JsonFormatter
@@ -42,11 +42,20 @@ def current_request_id() -> str:
 def request_context(request_id: str | None = None) -> Iterator[str]:
     """Bind `request_id` (a new one when None) for the records logged inside the block."""
     value = request_id or new_request_id()
-    token = _request_id.set(value)
+    token = bind_request_id(value)
     try:
         yield value
     finally:
-        _request_id.reset(token)
+        unbind_request_id(token)
+
+
+def bind_request_id(request_id: str) -> Token[str]:
+    """Bind `request_id` until `unbind_request_id` (for hooks that cannot use a block)."""
+    return _request_id.set(request_id)
+
+
+def unbind_request_id(token: Token[str]) -> None:
+    _request_id.reset(token)
 
 
 class _RequestIdRecords:
@@ -62,7 +71,8 @@ class _RequestIdRecords:
         return record
 
 
-def _install_record_factory() -> None:
+def install_record_factory() -> None:
+    """Stamp every log record of this process with the current request id."""
     factory = logging.getLogRecordFactory()
     if not isinstance(factory, _RequestIdRecords):
         logging.setLogRecordFactory(_RequestIdRecords(factory))
@@ -91,7 +101,7 @@ def configure_logging(
     installed) at `config.level`, else DEBUG with `debug`, else `default_level`."""
     if debug:
         default_level = logging.DEBUG
-    _install_record_factory()
+    install_record_factory()
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.set_name(HANDLER_NAME)
     handler.setFormatter(formatter(config.format))

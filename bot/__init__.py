@@ -14,6 +14,7 @@ from auditor.config import Config, load_config
 from bot.context import Context
 from bot.health import health
 from bot.metrics import metrics
+from bot.requests import install as install_request_ids
 
 
 def create_app(config: Config | None = None, *, context: Context | None = None) -> Flask:
@@ -23,6 +24,7 @@ def create_app(config: Config | None = None, *, context: Context | None = None) 
     app.config.from_prefixed_env("GITOPS_AUDITOR_WEB")
     resolved = context or Context.from_config(config or load_config())
     app.extensions["gitops-auditor"] = resolved
+    install_request_ids(app)
     app.register_blueprint(health)
     app.register_blueprint(metrics)
     return app
