@@ -18,6 +18,7 @@ from rq import Callback, Queue, Retry
 from rq.job import Job, JobStatus
 
 from auditor.config import ServiceConfig
+from auditor.logs import NO_REQUEST, current_request_id
 
 AUDITS, SYNCS, NOTIFICATIONS = "audits", "syncs", "notifications"
 QUEUES = (AUDITS, SYNCS, NOTIFICATIONS)
@@ -110,9 +111,11 @@ class Jobs:
         if not self.redis.set(PENDING + base, "1", nx=True, ex=ttl):
             return Enqueued(id=base, new=False)
         chosen = self._free_id(base)
+        asked_by = current_request_id()  # the web or Slack request (or job) enqueuing it
         self.queues[queue].enqueue(
             func,
             kwargs={**kwargs, "pending": base},
+            meta={"request_id": asked_by} if asked_by != NO_REQUEST else {},
             job_id=chosen,
             job_timeout=self.config.job_timeout,
             result_ttl=3600,

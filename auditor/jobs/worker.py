@@ -33,9 +33,11 @@ class AuditorWorker(SimpleWorker):
     stop_signalled = False  # SIGTERM or SIGINT came (RQ marks only a busy worker's stop)
 
     def execute_job(self, job: Job, queue: Queue) -> None:
-        """Run `job` with its request id (of the Slack or web request that asked for it,
-        else the job's id) on every record it logs."""
-        with request_context(str(job.kwargs.get("request_id") or job.id)):
+        """Run `job` with its request id (of the Slack or web request, or the job, that
+        enqueued it; else the job's own id) on every record it logs and every job it
+        enqueues in turn, so a command can be followed to its notification."""
+        asked_by = job.meta.get("request_id") or job.kwargs.get("request_id") or job.id
+        with request_context(str(asked_by)):
             super().execute_job(job, queue)
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from redis import Redis
 from rq import Queue
+from rq.job import Job
 
 from auditor.config import ServiceConfig
 from auditor.jobs.embedded import EmbeddedRedis
 from auditor.jobs.queues import AUDITS, Jobs, job_id
 from auditor.jobs.worker import AuditorWorker
-from auditor.logs import current_request_id
+from auditor.logs import current_request_id, request_context
 
 
 def jobs_on(redis: EmbeddedRedis) -> Jobs:
@@ -74,3 +75,21 @@ def test_a_job_logs_under_the_request_that_asked_for_it(redis: EmbeddedRedis) ->
     assert asked.latest_result().return_value == "slack-42"  # type: ignore[union-attr]
     assert scheduled.latest_result().return_value == "scheduled"  # type: ignore[union-attr]
     assert current_request_id() == "-"  # bound for the job only
+
+
+def test_a_job_enqueued_under_a_request_carries_it_to_the_jobs_it_enqueues(
+    redis: EmbeddedRedis,
+) -> None:
+    jobs = jobs_on(redis)
+    with request_context("web-7"):
+        asked = jobs.notify()
+    job = Job.fetch(asked.id, connection=jobs.redis)
+    assert job.meta == {"request_id": "web-7"}
+    assert jobs_on(redis).round("prod", trigger="schedule").new  # outside any request
+    round_job = Job.fetch("round-prod", connection=jobs.redis)
+    assert round_job.meta == {}
+    queue = Queue(AUDITS, connection=jobs.redis)
+    queue.empty()
+    chained = queue.enqueue(request_id_seen, meta={"request_id": "web-7"}, job_id="chained")
+    AuditorWorker([queue], connection=jobs.redis).work(burst=True)
+    assert chained.latest_result().return_value == "web-7"  # type: ignore[union-attr]
