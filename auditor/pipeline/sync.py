@@ -15,7 +15,7 @@ from typing import Any
 from auditor.errors import AuditorError
 from auditor.forge import Forge, open_or_update
 from auditor.live import ClusterSnapshot
-from auditor.live.shared import Declared
+from auditor.live.shared import Declared, mark_shared, sharers
 from auditor.live.tracking import tracked_by_app
 from auditor.model import (
     ActionKind,
@@ -74,9 +74,7 @@ class _Compared:
     facts: ClusterFacts
 
 
-def compare(
-    pipeline: Pipeline, app: App, rendered: RenderedApp, *, declared: Declared | None = None
-) -> _Compared:
+def compare(pipeline: Pipeline, app: App, rendered: RenderedApp) -> _Compared:
     """Read the app's cluster and compare: the report plus the paired objects."""
     wanted, versions = wanted_types(rendered.resources)
     snapshot = pipeline.reader.read(app.cluster, wanted=wanted, versions=versions)
@@ -90,7 +88,6 @@ def compare(
         snapshot=snapshot,
         tracked=tracked,
         facts=facts,
-        claims=declared,
     )
     desired = list(paired.desired) if isinstance(paired, Paired) else []
     live = {ResourceKey.of(obj): obj for obj in tracked}
@@ -112,7 +109,8 @@ def sync(
     neighbours: Sequence[App] = (),
 ) -> SyncResult:
     """Heal one app: make its cluster match Git (or say exactly why not). A resource
-    that one of `neighbours` (the repo's other apps) also declares is left alone."""
+    whose live tracking names another app is left alone, and so is an Extra one that one
+    of `neighbours` (the repo's other apps) declares."""
     now = request.now or datetime.now(UTC)
     prune = request.prune or app.sync_policy.prune
     base = SyncResult(
@@ -123,8 +121,7 @@ def sync(
         prune=prune,
     )
     rendered = gated(pipeline, app, render_for_cluster(pipeline, checkout, app), projects=projects)
-    declared = declared_around(pipeline, checkout, app, neighbours, rendered)
-    before = compare(pipeline, app, rendered, declared=declared)
+    before = compare(pipeline, app, rendered)
     base = replace(base, sync=before.report.sync)
     project = next((p for p in projects if p.name == app.project), None)
     verdict = can_sync(
@@ -151,6 +148,18 @@ def sync(
     plan = plan_sync(
         before.report, desired=before.desired, live=before.live, options=options, hooks=hooks
     )
+    prunes = [s.key for s in plan.steps if isinstance(s, PruneStep)]
+    if prunes and neighbours:
+        # Never prune what another app declares: only now (a prune is rare, and reading
+        # the other apps costs their renders) are they asked.
+        declared = declared_around(pipeline, checkout, app, neighbours, rendered)
+        shared = sharers(app.name, app.cluster, prunes, declared=declared, live={})
+        if shared:
+            before.report = mark_shared(before.report, shared)
+            plan = plan_sync(
+                before.report, desired=before.desired, live=before.live, options=options,
+                hooks=hooks,
+            )  # fmt: skip
     if plan.refused:
         return replace(base, blocked_by=plan.refused)
     if request.dry_run:
@@ -165,9 +174,7 @@ def sync(
     actions = applier.run(plan)
     if store is not None:
         _remember(store, app, before.report, actions, now=now, live=before.live)
-    after = (
-        compare(pipeline, app, rendered, declared=declared).report if plan.writes else before.report
-    )
+    after = compare(pipeline, app, rendered).report if plan.writes else before.report
     return replace(base, actions=tuple(actions), sync=after.sync)
 
 
