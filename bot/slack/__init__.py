@@ -1,0 +1,1 @@
+"""The Slack face: `/gitops` commands, drift messages and approvals (being built)."""
