@@ -93,6 +93,16 @@ class Jobs:
             kwargs={"app": app, **arguments},
         )
 
+    def chat_command(self, *, request_id: str, arguments: Mapping[str, Any]) -> Enqueued:
+        """A `/gitops` command to run and answer (the Slack adapter's job, named by path:
+        the queues never import the bot)."""
+        return self._once(
+            AUDITS,
+            job_id("slack", request_id),
+            "bot.slack.jobs.answer_command",
+            kwargs=dict(arguments),
+        )
+
     def notify(self) -> Enqueued:
         return self._once(
             NOTIFICATIONS, "deliver-events", "auditor.jobs.tasks.deliver_events", kwargs={}

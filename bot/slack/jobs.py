@@ -1,0 +1,183 @@
+"""The RQ job behind a `/gitops` command: the web process acked it within Slack's 3 s and
+enqueued this; a worker runs it and answers on the command's `response_url`. Reads audit
+(a `diff` audits the app first) or read the store; changes go through the service as the
+Slack user (RBAC decides, the audit log records command, decision and denial). A sync
+posts "syncing" first, then replaces it with the result, per object.
+
+Workers import this module and the Slack client; never Flask.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_sdk.webhook import WebhookClient
+
+from auditor.errors import AuditorError
+from auditor.jobs import runtime
+from auditor.jobs.locks import sync_lease
+from auditor.service import Service
+from auditor.service.operations import Forbidden, audit_and_record, authorize, sync_as
+from auditor.service.rbac import GET, SYNC, UPDATE
+from auditor.store.records import Actor, LogEntry, Trigger
+from bot.slack import blocks
+from bot.slack.commands import Command, Known, Resolved, Usage, help_text, parse, resolve
+
+log = logging.getLogger(__name__)
+
+
+class Reply:
+    """Answers on one command's `response_url` (good for 30 minutes, 5 answers)."""
+
+    def __init__(self, url: str) -> None:
+        self.client = WebhookClient(url, timeout=10)
+
+    def send(
+        self,
+        parts: Sequence[blocks.Block] | str,
+        *,
+        public: bool = False,
+        replace: bool = False,
+    ) -> None:
+        body = [blocks.section(parts)] if isinstance(parts, str) else list(parts)
+        response = self.client.send(
+            text=blocks.plain(body),
+            blocks=body,
+            response_type="in_channel" if public else "ephemeral",
+            replace_original=replace,
+        )
+        if response.status_code != 200:
+            raise AuditorError(f"Slack did not take the answer: {response.status_code}")
+
+
+def answer_command(
+    *,
+    text: str,
+    user: str,
+    channel: str,
+    response_url: str,
+    groups: Sequence[str] = (),
+    pending: str = "",
+) -> dict[str, Any]:
+    """Run one `/gitops` command and answer it."""
+    jobs = runtime.jobs()
+    jobs.release(pending)
+    service = runtime.service()
+    actor = Actor(
+        user=f"slack:{user}",
+        via="slack",
+        source=f"slack-channel:{channel}",
+        groups=(*groups, f"slack-channel:{channel}"),
+    )
+    reply = Reply(response_url)
+    command = parse(text)
+    if isinstance(command, Usage):
+        reply.send(command.message)
+        return {"answer": "usage"}
+    try:
+        outcome = _run(service, actor, command, reply)
+    except Forbidden as exc:
+        reply.send(f":no_entry: {exc.message}")
+        return {"answer": "denied"}
+    except AuditorError as exc:
+        reply.send(f":warning: {exc.message}")
+        return {"answer": "error", "error": exc.message}
+    return {"answer": outcome}
+
+
+def _run(service: Service, actor: Actor, command: Command, reply: Reply) -> str:
+    store = service.store
+    now = datetime.now(UTC)
+    if command.verb == "help":
+        reply.send(help_text())
+        return "help"
+    if command.verb == "drift":
+        reply.send(blocks.drift_blocks(store.apps(), now=now))
+        _logged(service, actor, "drift", "")
+        return "drift"
+    if command.verb == "status":
+        scope = command.scope
+        states = [s for s in store.apps() if not scope or scope in (s.name, s.project, s.cluster)]
+        reply.send(blocks.status_blocks(states))
+        _logged(service, actor, "status", scope)
+        return "status"
+    assert command.ref is not None
+    target = service.target
+    space = service.workspace(
+        repo=target["repo"],
+        revision=target["revision"],
+        max_age=service.config.service.git_poll_interval,
+    )
+    known = [Known(a.name, a.project, a.cluster) for a in space.discovery.apps]
+    found = resolve(command.ref, known)
+    if not isinstance(found, Resolved):
+        reply.send(found.message)
+        return "unresolved"
+    app = space.app(found.app.name)
+    if command.verb == "sync":
+        authorize(service, actor, action=SYNC, app=app)  # denied before anything is said
+        reply.send(f":hourglass_flowing_sand: Syncing *{app.name}*...", public=True)
+        lease = service.config.service.sync_lease
+        with sync_lease(runtime.jobs().redis, app.name, lease=lease, wait=lease):
+            outcome = sync_as(
+                service,
+                actor,
+                app.name,
+                prune=command.prune,
+                dry_run=command.dry_run,
+                trigger="manual",
+                repo=target["repo"],
+                revision=target["revision"],
+            )
+        reply.send(blocks.sync_blocks(outcome.result), public=True, replace=True)
+        return "sync"
+    authorize(service, actor, action=UPDATE if command.verb == "snooze" else GET, app=app)
+    if command.verb == "snooze":
+        assert command.duration is not None
+        until = now + command.duration
+        store.snooze(app.name, until=until)
+        reply.send(f":zzz: *{app.name}* is snoozed until {until:%Y-%m-%d %H:%M} UTC.")
+    elif command.verb == "diff":
+        audit_and_record(
+            service,
+            apps=[app.name],
+            repo=target["repo"],
+            revision=target["revision"],
+            trigger=Trigger.SLACK,
+            scoped=True,
+            max_age=service.config.service.git_poll_interval,
+        )
+        state = store.app(app.name)
+        if state is None:
+            raise AuditorError(f"{app.name} was not recorded")
+        reply.send(blocks.app_blocks(state, store.findings(app=app.name), now=now))
+    elif command.verb == "policy":
+        found_violations = store.violations(app=app.name)
+        lines = [
+            f"- *{v.severity}* `{v.policy}` {v.kind}/{v.name}: {v.message[:200]}"
+            for v in found_violations
+        ]
+        reply.send("\n".join(lines) if lines else f"*{app.name}* breaks no policy.")
+    elif command.verb == "history":
+        runs = store.runs(app=app.name, limit=10)
+        syncs = store.syncs(app=app.name, limit=5)
+        lines = [
+            f"- audit {r.started_at:%Y-%m-%d %H:%M} ({r.trigger}): {r.sync_status}" for r in runs
+        ]
+        lines += [f"- sync {s.started_at:%Y-%m-%d %H:%M} by {s.actor}: {s.status}" for s in syncs]
+        reply.send("\n".join(lines) if lines else f"No history of *{app.name}* yet.")
+    else:  # pr
+        runtime.jobs().adopt(app.name, arguments={"user": actor.user, "via": actor.via})
+        reply.send(f":memo: Opening the adopt pull request of *{app.name}*...")
+    _logged(service, actor, command.verb, app.name)
+    return command.verb
+
+
+def _logged(service: Service, actor: Actor, action: str, target: str) -> None:
+    service.store.log(
+        LogEntry(actor=actor, action=action, target=target, result="answered"),
+        at=datetime.now(UTC),
+    )

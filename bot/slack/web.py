@@ -1,0 +1,138 @@
+"""`/slack/events` on the web app: slack_bolt, through its Flask adapter, verifies each
+request (Slack's v0 HMAC signature over the timestamp and body, within 5 minutes) and
+hands `/gitops` commands here. A command is acked at once, well inside Slack's 3 s: bad
+text gets its usage (ephemeral, nothing enqueued); a good one is enqueued as a job that a
+worker runs and answers on the command's `response_url`. Rejected requests are counted
+and logged without the secret or the token.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Flask, Response, request
+from redis.exceptions import RedisError
+from slack_bolt import Ack, App, BoltResponse
+from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
+from slack_sdk.signature import SignatureVerifier
+
+from auditor.logs import current_request_id
+from auditor.secretenv import read_secret
+from bot.context import Context
+from bot.slack.commands import Usage, help_text, parse
+
+log = logging.getLogger(__name__)
+COMMAND = "/gitops"
+SEEN = "gitops-auditor:slack-seen:"
+REPLAY_WINDOW = 6 * 60  # seconds: Slack's 5-minute window, and a minute of clock skew
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    signing_secret: str
+    bot_token: str = ""
+    api_url: str = "https://slack.com/api/"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SlackSettings | None:
+        """From `SLACK_SIGNING_SECRET`, `SLACK_BOT_TOKEN` (or their `_FILE`s) and
+        `SLACK_API_URL`; None when Slack is not set up."""
+        env = os.environ if env is None else env
+        secret = read_secret("SLACK_SIGNING_SECRET", env=env)
+        if not secret:
+            return None
+        api_url = env.get("SLACK_API_URL", "").strip() or cls.api_url
+        return cls(
+            signing_secret=secret,
+            bot_token=read_secret("SLACK_BOT_TOKEN", env=env),
+            api_url=api_url if api_url.endswith("/") else api_url + "/",
+        )
+
+
+def install(app: Flask, context: Context, settings: SlackSettings) -> None:
+    """Mount the Slack endpoint on `app`."""
+
+    def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        # One workspace, one bot token: no auth.test round trip to Slack per request, so
+        # the ack never waits on Slack's API (and web starts with Slack unreachable).
+        return AuthorizeResult(
+            enterprise_id=enterprise_id, team_id=team_id, bot_token=settings.bot_token or None
+        )
+
+    bolt = App(
+        signing_secret=settings.signing_secret,
+        authorize=authorize,
+        client=WebClient(base_url=settings.api_url),
+        process_before_response=True,  # the ack is the HTTP answer; nothing runs after it
+        raise_error_for_unhandled_request=False,
+    )
+    bolt.command(COMMAND)(_on_command(context))
+    bolt.error(_on_error)
+    handler = SlackRequestHandler(bolt)
+    rejected = {"count": 0}
+    blueprint = Blueprint("slack", __name__)
+
+    verifier = SignatureVerifier(settings.signing_secret)
+
+    @blueprint.post("/slack/events")
+    def events() -> Response:
+        body = request.get_data(as_text=True)
+        signature = request.headers.get("X-Slack-Signature", "")
+        if verifier.is_valid_request(body, dict(request.headers)) and not _first_time(
+            context, signature
+        ):
+            rejected["count"] += 1
+            log.warning("slack: rejected a replayed request")
+            return Response("replayed", status=401)
+        response: Response = handler.handle(request)
+        if response.status_code == 401:
+            rejected["count"] += 1
+            log.warning("slack: rejected a request with a bad or stale signature")
+        return response
+
+    app.extensions["gitops-auditor-slack-rejected"] = rejected
+    app.register_blueprint(blueprint)
+
+
+def _first_time(context: Context, signature: str) -> bool:
+    """Whether this signed request is new (Slack signs each delivery once; the same one
+    again within the 5-minute window is a replay). Without Redis, the request goes on."""
+    try:
+        return bool(context.jobs.redis.set(SEEN + signature, 1, nx=True, ex=REPLAY_WINDOW))
+    except RedisError:
+        return True
+
+
+def _on_command(context: Context) -> Callable[..., None]:
+    def on_command(ack: Ack, command: dict[str, Any]) -> None:
+        text = str(command.get("text") or "")
+        parsed = parse(text)
+        if isinstance(parsed, Usage):
+            ack(response_type="ephemeral", text=parsed.message)
+            return
+        if parsed.verb == "help":
+            ack(response_type="ephemeral", text=help_text())
+            return
+        context.jobs.chat_command(
+            request_id=current_request_id(),
+            arguments={
+                "text": text,
+                "user": str(command.get("user_id") or ""),
+                "channel": str(command.get("channel_id") or ""),
+                "response_url": str(command.get("response_url") or ""),
+            },
+        )
+        ack(response_type="ephemeral", text=f"Working on `{COMMAND} {text.strip()}`...")
+
+    return on_command
+
+
+def _on_error(error: Exception) -> BoltResponse:
+    log.error("slack: %s: %s", type(error).__name__, error)
+    return BoltResponse(status=500, body="")

@@ -1,0 +1,151 @@
+"""A local HTTP server standing in for Slack's side of a command: the `response_url` a
+slash command carries. It checks the contract of each answer (JSON, a `text`, Block Kit
+blocks of known types within Slack's limits, buttons with an action id and a value,
+`response_type` and `replace_original` as Slack reads them) and keeps the answers. Tests
+that use it are marked `contract`."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlencode
+
+BLOCK_TYPES = {"section", "context", "actions", "divider", "header"}
+
+
+def contract_problems(body: Any) -> list[str]:
+    """What breaks Slack's contract for a message sent to a response_url."""
+    problems = []
+    if not isinstance(body, dict):
+        return ["not a JSON object"]
+    if not isinstance(body.get("text"), str) or not body["text"]:
+        problems.append("no text (the notification fallback)")
+    if body.get("response_type", "ephemeral") not in ("ephemeral", "in_channel"):
+        problems.append(f"response_type {body.get('response_type')!r}")
+    if not isinstance(body.get("replace_original", False), bool):
+        problems.append("replace_original is not a boolean")
+    blocks = body.get("blocks", [])
+    if not isinstance(blocks, list) or len(blocks) > 50:
+        problems.append("blocks: not a list of at most 50")
+        return problems
+    for i, block in enumerate(blocks):
+        kind = block.get("type")
+        if kind not in BLOCK_TYPES:
+            problems.append(f"block {i}: type {kind!r}")
+        if kind == "section":
+            text = block.get("text") or {}
+            if text.get("type") not in ("mrkdwn", "plain_text") or not text.get("text"):
+                problems.append(f"block {i}: section without text")
+            elif len(text["text"]) > 3000:
+                problems.append(f"block {i}: section text over 3,000 characters")
+        if kind == "actions":
+            for element in block.get("elements", []):
+                if element.get("type") != "button" or not element.get("action_id"):
+                    problems.append(f"block {i}: an element that is not a button with an id")
+                if len(str(element.get("value", ""))) > 2000:
+                    problems.append(f"block {i}: a button value over 2,000 characters")
+    return problems
+
+
+@dataclass
+class SlackSide:
+    url: str
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def response_url(self, name: str = "1") -> str:
+        return f"{self.url}/response/{name}"
+
+    def texts(self) -> list[str]:
+        """Every answer as one text: its fallback and all its block texts."""
+        out = []
+        for answer in self.answers:
+            parts = [answer.get("text", "")]
+            for block in answer.get("blocks", []):
+                parts.append((block.get("text") or {}).get("text", ""))
+                for element in block.get("elements", []):
+                    label = element.get("text", "")
+                    parts.append(label.get("text", "") if isinstance(label, dict) else label)
+            out.append("\n".join(parts))
+        return out
+
+
+@contextmanager
+def slack_side() -> Iterator[SlackSide]:
+    """The server, on a free loopback port, for the block's duration."""
+    side: SlackSide
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length)
+            try:
+                body = json.loads(raw)
+                problems = [] if self.path.startswith("/response/") else [f"path {self.path}"]
+                if self.headers.get("Content-Type", "").split(";")[0] != "application/json":
+                    problems.append("not sent as application/json")
+                problems += contract_problems(body)
+            except ValueError:
+                body, problems = {}, ["not JSON"]
+            with side._lock:
+                side.answers.append(body)
+                side.problems.extend(problems)
+            self.send_response(400 if problems else 200)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            self.wfile.write(b"invalid" if problems else b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    side = SlackSide(url=f"http://127.0.0.1:{server.server_address[1]}")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield side
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def signed(
+    secret: str, fields: dict[str, str], *, at: float | None = None
+) -> tuple[str, dict[str, str]]:
+    """A form body and its headers, signed as Slack signs requests (v0, HMAC-SHA256 of
+    `v0:<timestamp>:<body>`)."""
+    body = urlencode(fields)
+    timestamp = str(int(time.time() if at is None else at))
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
+    return body, {
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": "v0=" + digest.hexdigest(),
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+def command(text: str, *, user: str = "U0VIEWER", response_url: str = "") -> dict[str, str]:
+    """The fields of a `/gitops` slash command request."""
+    return {
+        "token": "deprecated-verification-token",
+        "team_id": "T0TEAM",
+        "team_domain": "acme",
+        "channel_id": "C0OPS",
+        "channel_name": "ops",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": "/gitops",
+        "text": text,
+        "api_app_id": "A0APP",
+        "response_url": response_url or "http://127.0.0.1:9/response/none",
+        "trigger_id": "1.2.3",
+    }

@@ -1,0 +1,105 @@
+"""`/gitops` end to end, named `contract` as Slack's side is a local server checking each
+answer's contract: a signed command to the real Flask app, its job on the real Redis run
+by a worker against two kubesim clusters, the answer posted to the command's response_url.
+A diff names each field with who changed it; a sync by a viewer is denied and logged; by
+an operator it heals the cluster and the message shows the outcome per object."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from auditor.demo.drift import make_drift
+from auditor.demo.tour import DemoWorld
+from auditor.jobs import runtime, tasks
+from auditor.jobs.embedded import EmbeddedRedis
+from auditor.jobs.worker import run_worker
+from bot import create_app
+from bot.context import Context
+from bot.slack.web import SlackSettings
+from tests.helpers.service import ServiceEnv, service_env
+from tests.helpers.slack import SlackSide, command, signed, slack_side
+from tests.jobs.conftest import SERVICE_VARIABLES
+
+pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.contract]
+SECRET = "e2e-signing-secret"
+OPERATOR, VIEWER = "U0OPS", "U0VIEWER"
+
+
+@pytest.fixture
+def ops(
+    world: DemoWorld, redis: EmbeddedRedis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ServiceEnv]:
+    def rbac(data: dict[str, object]) -> None:
+        data["rbac"] = {"policy": f"g, slack:{OPERATOR}, role:admin\n"}
+
+    (tmp_path / "service").mkdir()
+    made = service_env(world, tmp_path / "service", redis_url=redis.url, config_changes=rbac)
+    for name, value in made.env.items():
+        if name in SERVICE_VARIABLES or name.startswith("GITOPS_AUDITOR_"):
+            monkeypatch.setenv(name, value)
+    runtime.reset()
+    yield made
+    runtime.reset()
+
+
+@pytest.fixture
+def side() -> Iterator[SlackSide]:
+    with slack_side() as running:
+        yield running
+
+
+def slash(client: FlaskClient, side: SlackSide, text: str, *, user: str) -> None:
+    body, headers = signed(SECRET, command(text, user=user, response_url=side.response_url()))
+    response = client.post("/slack/events", data=body, headers=headers)
+    assert response.status_code == 200 and "Working on" in response.get_json()["text"]
+
+
+def work(ops: ServiceEnv) -> None:
+    run_worker(url=ops.env["REDIS_URL"], queues=("audits", "syncs"), burst=True)
+
+
+def replicas(ops: ServiceEnv) -> str:
+    return str(
+        ops.world.kubectl("get", "deployment", "billing", "-n", "billing", "-o",
+                          "jsonpath={.spec.replicas}", context="production").stdout
+    )  # fmt: skip
+
+
+def test_diff_and_sync_from_slack(ops: ServiceEnv, side: SlackSide) -> None:
+    tasks.plan_rounds()
+    work(ops)
+    make_drift(ops.world.kubectl)
+    context = Context(service=runtime.service(), redis_url=ops.env["REDIS_URL"])
+    client = create_app(context=context, slack=SlackSettings(signing_secret=SECRET)).test_client()
+
+    slash(client, side, "diff my-api-production", user=VIEWER)
+    work(ops)
+    (diff,) = side.texts()
+    assert "*my-api-production* is *OutOfSync*" in diff
+    assert "`spec.template.spec.containers[name=my-api].image`" in diff
+    assert "`myregistry.com/my-api:v1.4.3-hotfix`" in diff and "by kubectl set" in diff
+    assert "Sync now" in diff and side.problems == []
+
+    slash(client, side, "sync billing", user=VIEWER)
+    work(ops)
+    assert ":no_entry:" in side.texts()[-1] and f"slack:{VIEWER}" in side.texts()[-1]
+    store = runtime.service().store
+    denied = [e for e in store.audit_log(target="billing") if e.result == "denied"]
+    assert [e.actor.user for e in denied] == [f"slack:{VIEWER}"]
+    assert replicas(ops) == "4"
+
+    slash(client, side, "sync billing", user=OPERATOR)
+    work(ops)
+    syncing, done = side.answers[-2:]
+    assert "Syncing *billing*" in syncing["text"] and syncing["response_type"] == "in_channel"
+    assert done["replace_original"] is True  # the same message, now with the outcome
+    assert ":white_check_mark: Sync of *billing* done: *Synced*" in side.texts()[-1]
+    assert "`Deployment/billing` applied" in side.texts()[-1]
+    assert replicas(ops) == "2"
+    synced = [e for e in store.audit_log(target="billing") if e.action == "sync"]
+    assert synced[0].result == "done" and synced[0].actor.user == f"slack:{OPERATOR}"
+    assert side.problems == []
