@@ -157,6 +157,22 @@ def sync_blocks(result: SyncResult) -> list[Block]:
     return blocks
 
 
+def approval_blocks(app: str, *, requester: str, prune: bool, ident: str) -> list[Block]:
+    """A sync that needs a second operator: who asks, what, and the buttons to decide."""
+    who = requester.removeprefix("slack:")
+    what = f"sync *{app}*" + (" with prune" if prune else "")
+    return [
+        section(f":raised_hand: <@{who}> asks to {what}. Another operator must approve."),
+        {
+            "type": "actions",
+            "elements": [
+                button("Approve", "gitops_approve", ident, style="primary"),
+                button("Reject", "gitops_reject", ident, style="danger"),
+            ],
+        },
+    ]
+
+
 def drift_blocks(states: Sequence[AppState], *, now: datetime) -> list[Block]:
     """The drifted apps, oldest drift first, with how long each has drifted."""
     drifted = sorted(

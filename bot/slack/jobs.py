@@ -9,7 +9,9 @@ Workers import this module and the Slack client; never Flask.
 
 from __future__ import annotations
 
+import json
 import logging
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -53,32 +55,43 @@ class Reply:
             raise AuditorError(f"Slack did not take the answer: {response.status_code}")
 
 
-def answer_command(
-    *,
-    text: str,
-    user: str,
-    channel: str,
-    response_url: str,
-    groups: Sequence[str] = (),
-    pending: str = "",
-) -> dict[str, Any]:
-    """Run one `/gitops` command and answer it."""
-    jobs = runtime.jobs()
-    jobs.release(pending)
-    service = runtime.service()
-    actor = Actor(
+def slack_actor(user: str, channel: str, groups: Sequence[str] = ()) -> Actor:
+    """The Slack user as the service sees them: RBAC subjects for user, groups, channel."""
+    return Actor(
         user=f"slack:{user}",
         via="slack",
         source=f"slack-channel:{channel}",
         groups=(*groups, f"slack-channel:{channel}"),
     )
+
+
+def answer_command(
+    *,
+    user: str,
+    channel: str,
+    response_url: str,
+    text: str = "",
+    groups: Sequence[str] = (),
+    approval: str = "",
+    decision: str = "",
+    pending: str = "",
+) -> dict[str, Any]:
+    """Run one `/gitops` command, or a decision (`approve`, `reject`) on the pending
+    approval `approval`, and answer it."""
+    jobs = runtime.jobs()
+    jobs.release(pending)
+    service = runtime.service()
+    actor = slack_actor(user, channel, groups)
     reply = Reply(response_url)
-    command = parse(text)
-    if isinstance(command, Usage):
-        reply.send(command.message)
-        return {"answer": "usage"}
     try:
-        outcome = _run(service, actor, command, reply)
+        if approval:
+            outcome = _decide(service, actor, approval, decision == "approve", reply)
+        else:
+            command = parse(text)
+            if isinstance(command, Usage):
+                reply.send(command.message)
+                return {"answer": "usage"}
+            outcome = _run(service, actor, command, reply)
     except Forbidden as exc:
         reply.send(f":no_entry: {exc.message}")
         return {"answer": "denied"}
@@ -119,20 +132,10 @@ def _run(service: Service, actor: Actor, command: Command, reply: Reply) -> str:
     app = space.app(found.app.name)
     if command.verb == "sync":
         authorize(service, actor, action=SYNC, app=app)  # denied before anything is said
-        reply.send(f":hourglass_flowing_sand: Syncing *{app.name}*...", public=True)
-        lease = service.config.service.sync_lease
-        with sync_lease(runtime.jobs().redis, app.name, lease=lease, wait=lease):
-            outcome = sync_as(
-                service,
-                actor,
-                app.name,
-                prune=command.prune,
-                dry_run=command.dry_run,
-                trigger="manual",
-                repo=target["repo"],
-                revision=target["revision"],
-            )
-        reply.send(blocks.sync_blocks(outcome.result), public=True, replace=True)
+        if service.needs_approval(app) and not command.dry_run:
+            ask_approval(service, actor, app.name, prune=command.prune, reply=reply)
+            return "approval-requested"
+        _sync(service, actor, app.name, command, reply)
         return "sync"
     authorize(service, actor, action=UPDATE if command.verb == "snooze" else GET, app=app)
     if command.verb == "snooze":
@@ -174,6 +177,81 @@ def _run(service: Service, actor: Actor, command: Command, reply: Reply) -> str:
         reply.send(f":memo: Opening the adopt pull request of *{app.name}*...")
     _logged(service, actor, command.verb, app.name)
     return command.verb
+
+
+def _sync(service: Service, actor: Actor, app: str, command: Command, reply: Reply) -> None:
+    """Sync as `actor` under the app's sync lock; "syncing", then the outcome in place."""
+    target = service.target
+    reply.send(f":hourglass_flowing_sand: Syncing *{app}*...", public=True)
+    lease = service.config.service.sync_lease
+    with sync_lease(runtime.jobs().redis, app, lease=lease, wait=lease):
+        outcome = sync_as(
+            service,
+            actor,
+            app,
+            prune=command.prune,
+            dry_run=command.dry_run,
+            trigger="manual",
+            repo=target["repo"],
+            revision=target["revision"],
+        )
+    reply.send(blocks.sync_blocks(outcome.result), public=True, replace=True)
+
+
+APPROVALS = "gitops-auditor:approval:"
+APPROVAL_TTL = 3600  # seconds an approval request stays open
+
+
+def ask_approval(service: Service, actor: Actor, app: str, *, prune: bool, reply: Reply) -> str:
+    """Post an approval request that only another operator of `app` can grant."""
+    ident = uuid.uuid4().hex[:16]
+    request = {"app": app, "requester": actor.user, "source": actor.source, "prune": prune}
+    runtime.jobs().redis.set(APPROVALS + ident, json.dumps(request), ex=APPROVAL_TTL)
+    service.store.log(
+        LogEntry(actor=actor, action="sync", target=app, result="approval-requested",
+                 detail={"approval": ident, "prune": prune}),
+        at=datetime.now(UTC),
+    )  # fmt: skip
+    reply.send(blocks.approval_blocks(app, requester=actor.user, prune=prune, ident=ident),
+               public=True)  # fmt: skip
+    return ident
+
+
+def _decide(service: Service, actor: Actor, ident: str, approve: bool, reply: Reply) -> str:
+    """Another operator approves (the sync runs, as the requester's) or denies."""
+    redis = runtime.jobs().redis
+    raw = redis.get(APPROVALS + ident)
+    if raw is None:
+        reply.send("This approval request was already decided or has expired.")
+        return "approval-gone"
+    request = json.loads(raw)
+    app = service.workspace(**service.target).app(request["app"])
+    if actor.user == request["requester"]:
+        reply.send(":no_entry: You cannot approve your own sync; another operator must.")
+        service.store.log(
+            LogEntry(actor=actor, action="approve", target=app.name, result="denied",
+                     detail={"approval": ident, "why": "own request"}),
+            at=datetime.now(UTC),
+        )  # fmt: skip
+        return "own-approval"
+    authorize(service, actor, action=SYNC, app=app)  # only an operator of this app decides
+    if not redis.delete(APPROVALS + ident):
+        reply.send("This approval request was already decided.")
+        return "approval-gone"
+    result = "approved" if approve else "rejected"
+    service.store.log(
+        LogEntry(actor=actor, action="approve", target=app.name, result=result,
+                 detail={"approval": ident, "requester": request["requester"]}),
+        at=datetime.now(UTC),
+    )  # fmt: skip
+    if not approve:
+        reply.send(f":x: {actor.user} rejected the sync of *{app.name}*.", public=True,
+                   replace=True)  # fmt: skip
+        return "rejected"
+    requester = Actor(user=request["requester"], via="slack", source=request["source"])
+    command = Command(verb="sync", prune=bool(request["prune"]))
+    _sync(service, requester, app.name, command, reply)
+    return "approved"
 
 
 def _logged(service: Service, actor: Actor, action: str, target: str) -> None:

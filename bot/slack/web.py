@@ -1,6 +1,7 @@
 """`/slack/events` on the web app: slack_bolt, through its Flask adapter, verifies each
 request (Slack's v0 HMAC signature over the timestamp and body, within 5 minutes) and
-hands `/gitops` commands here. A command is acked at once, well inside Slack's 3 s: bad
+hands `/gitops` commands and message buttons (Sync now, Show diff, Open PR, Snooze 24h,
+Approve, Reject) here. A command is acked at once, well inside Slack's 3 s: bad
 text gets its usage (ephemeral, nothing enqueued); a good one is enqueued as a job that a
 worker runs and answers on the command's `response_url`. Rejected requests are counted
 and logged without the secret or the token.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +27,7 @@ from slack_sdk.signature import SignatureVerifier
 from auditor.logs import current_request_id
 from auditor.secretenv import read_secret
 from bot.context import Context
-from bot.slack.commands import Usage, help_text, parse
+from bot.slack.commands import Usage, help_text, parse, parse_ref
 
 log = logging.getLogger(__name__)
 COMMAND = "/gitops"
@@ -73,6 +75,7 @@ def install(app: Flask, context: Context, settings: SlackSettings) -> None:
         raise_error_for_unhandled_request=False,
     )
     bolt.command(COMMAND)(_on_command(context))
+    bolt.action(re.compile(r"^gitops_"))(_on_action(context))
     bolt.error(_on_error)
     handler = SlackRequestHandler(bolt)
     rejected = {"count": 0}
@@ -131,6 +134,40 @@ def _on_command(context: Context) -> Callable[..., None]:
         ack(response_type="ephemeral", text=f"Working on `{COMMAND} {text.strip()}`...")
 
     return on_command
+
+
+BUTTONS = {  # a message's buttons, as the command each stands for
+    "gitops_sync": "sync {}",
+    "gitops_diff": "diff {}",
+    "gitops_pr": "pr {}",
+    "gitops_snooze": "snooze {} 24h",
+}
+DECISIONS = {"gitops_approve": "approve", "gitops_reject": "reject"}
+_APPROVAL = re.compile(r"^[0-9a-f]{16}$")
+
+
+def _on_action(context: Context) -> Callable[..., None]:
+    def on_action(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        action_id, value = str(action.get("action_id")), str(action.get("value") or "")
+        if action_id in DECISIONS and _APPROVAL.match(value):
+            arguments: dict[str, str] = {"approval": value, "decision": DECISIONS[action_id]}
+        elif action_id in BUTTONS and parse_ref(value) is not None:
+            arguments = {"text": BUTTONS[action_id].format(value)}
+        else:
+            log.warning("slack: ignored the action %s", action_id[:40])
+            return
+        context.jobs.chat_command(
+            request_id=current_request_id(),
+            arguments={
+                **arguments,
+                "user": str((body.get("user") or {}).get("id") or ""),
+                "channel": str((body.get("channel") or {}).get("id") or ""),
+                "response_url": str(body.get("response_url") or ""),
+            },
+        )
+
+    return on_action
 
 
 def _on_error(error: Exception) -> BoltResponse:

@@ -149,3 +149,32 @@ def command(text: str, *, user: str = "U0VIEWER", response_url: str = "") -> dic
         "response_url": response_url or "http://127.0.0.1:9/response/none",
         "trigger_id": "1.2.3",
     }
+
+
+def button_click(action_id: str, value: str, *, user: str, response_url: str) -> dict[str, str]:
+    """The form of an interactivity request: a click on a message button."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "team_id": "T0TEAM"},
+        "api_app_id": "A0APP",
+        "team": {"id": "T0TEAM", "domain": "acme"},
+        "channel": {"id": "C0OPS", "name": "ops"},
+        "container": {"type": "message", "message_ts": "1.2", "channel_id": "C0OPS"},
+        "trigger_id": f"{time.time_ns()}.1",  # each click is its own delivery
+        "response_url": response_url,
+        "actions": [
+            {"type": "button", "action_id": action_id, "block_id": "b1", "value": value,
+             "text": {"type": "plain_text", "text": action_id}, "action_ts": "1.3"}
+        ],
+    }  # fmt: skip
+    return {"payload": json.dumps(payload)}
+
+
+def buttons(answer: dict[str, Any]) -> dict[str, str]:
+    """A message's buttons: action id -> value."""
+    return {
+        e["action_id"]: e.get("value", "")
+        for block in answer.get("blocks", [])
+        if block.get("type") == "actions"
+        for e in block.get("elements", [])
+    }

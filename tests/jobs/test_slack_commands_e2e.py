@@ -21,12 +21,12 @@ from bot import create_app
 from bot.context import Context
 from bot.slack.web import SlackSettings
 from tests.helpers.service import ServiceEnv, service_env
-from tests.helpers.slack import SlackSide, command, signed, slack_side
+from tests.helpers.slack import SlackSide, button_click, buttons, command, signed, slack_side
 from tests.jobs.conftest import SERVICE_VARIABLES
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.contract]
 SECRET = "e2e-signing-secret"
-OPERATOR, VIEWER = "U0OPS", "U0VIEWER"
+OPERATOR, SECOND, VIEWER = "U0OPS", "U0OPS2", "U0VIEWER"
 
 
 @pytest.fixture
@@ -34,7 +34,10 @@ def ops(
     world: DemoWorld, redis: EmbeddedRedis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[ServiceEnv]:
     def rbac(data: dict[str, object]) -> None:
-        data["rbac"] = {"policy": f"g, slack:{OPERATOR}, role:admin\n"}
+        data["rbac"] = {
+            "policy": f"g, slack:{OPERATOR}, role:admin\ng, slack:{SECOND}, role:admin\n",
+            "approvals": [{"app": "my-api-production"}],
+        }
 
     (tmp_path / "service").mkdir()
     made = service_env(world, tmp_path / "service", redis_url=redis.url, config_changes=rbac)
@@ -50,6 +53,12 @@ def ops(
 def side() -> Iterator[SlackSide]:
     with slack_side() as running:
         yield running
+
+
+def click(client: FlaskClient, side: SlackSide, action: str, value: str, *, user: str) -> None:
+    fields = button_click(action, value, user=user, response_url=side.response_url())
+    body, headers = signed(SECRET, fields)
+    assert client.post("/slack/events", data=body, headers=headers).status_code == 200
 
 
 def slash(client: FlaskClient, side: SlackSide, text: str, *, user: str) -> None:
@@ -102,4 +111,47 @@ def test_diff_and_sync_from_slack(ops: ServiceEnv, side: SlackSide) -> None:
     assert replicas(ops) == "2"
     synced = [e for e in store.audit_log(target="billing") if e.action == "sync"]
     assert synced[0].result == "done" and synced[0].actor.user == f"slack:{OPERATOR}"
+    assert side.problems == []
+
+
+def image(ops: ServiceEnv) -> str:
+    return str(
+        ops.world.kubectl("get", "deployment", "my-api", "-n", "production", "-o",
+                          "jsonpath={.spec.template.spec.containers[0].image}",
+                          context="production").stdout
+    )  # fmt: skip
+
+
+def test_a_production_sync_needs_a_second_operator(ops: ServiceEnv, side: SlackSide) -> None:
+    tasks.plan_rounds()
+    work(ops)
+    make_drift(ops.world.kubectl)
+    drifted = image(ops)
+    context = Context(service=runtime.service(), redis_url=ops.env["REDIS_URL"])
+    client = create_app(context=context, slack=SlackSettings(signing_secret=SECRET)).test_client()
+    slash(client, side, "diff my-api-production", user=VIEWER)
+    work(ops)
+    click(client, side, "gitops_sync", buttons(side.answers[-1])["gitops_sync"], user=OPERATOR)
+    work(ops)  # the Sync now button: an approval request, nothing synced yet
+    request = side.answers[-1]
+    assert f"<@{OPERATOR}> asks to sync *my-api-production*" in side.texts()[-1]
+    ident = buttons(request)["gitops_approve"]
+    assert image(ops) == drifted
+    for user in (OPERATOR, VIEWER):  # the requester, then someone who may not sync
+        click(client, side, "gitops_approve", ident, user=user)
+        work(ops)
+        assert ":no_entry:" in side.texts()[-1]
+    assert image(ops) == drifted
+    click(client, side, "gitops_approve", ident, user=SECOND)
+    work(ops)
+    assert ":white_check_mark: Sync of *my-api-production* done" in side.texts()[-1]
+    assert image(ops) == "myregistry.com/my-api:v1.4.2"  # Git's image again
+    click(client, side, "gitops_approve", ident, user=SECOND)
+    work(ops)
+    assert "already decided" in side.texts()[-1]  # one approval, one sync
+    log = runtime.service().store.audit_log(target="my-api-production")
+    decisions = [(e.actor.user, e.action, e.result) for e in log if e.action in ("approve", "sync")]
+    assert (f"slack:{SECOND}", "approve", "approved") in decisions
+    assert (f"slack:{OPERATOR}", "approve", "denied") in decisions
+    assert (f"slack:{OPERATOR}", "sync", "done") in decisions  # the sync is the requester's
     assert side.problems == []
