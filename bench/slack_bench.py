@@ -1,0 +1,138 @@
+"""Slack ack benchmark: 50 signed `/gitops` commands sent at once to the real web process
+(gunicorn, `gitops-auditor web`, 2 workers) with a private Redis; the time from sending
+each request to its ack (what Slack allows 3 s for). Repeated `--runs` times; p50 and
+p99 per run, then the median of the runs.
+Run: .venv/bin/python bench/slack_bench.py [--concurrent 50] [--runs 5]   (under a minute)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from auditor.jobs.embedded import start_embedded  # noqa: E402
+
+SECRET = "bench-signing-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def signed_request(url: str, text: str, n: int) -> urllib.request.Request:
+    body = urlencode(
+        {
+            "command": "/gitops",
+            "text": text,
+            "user_id": f"U{n:05}",
+            "channel_id": "C0BENCH",
+            "team_id": "T0BENCH",
+            "response_url": "http://127.0.0.1:9/response",
+            "trigger_id": f"{time.time_ns()}.{n}",
+        }
+    )
+    timestamp = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
+    headers = {
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": "v0=" + digest.hexdigest(),
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    return urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+
+
+def one(url: str, n: int) -> float:
+    request = signed_request(url, f"diff app-{n % 7}", n)
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+        if response.status != 200:
+            raise SystemExit(f"answer {response.status}")
+    return time.perf_counter() - started
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--concurrent", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    print(f"load before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory(prefix="slack-bench-") as tmp:
+        work = Path(tmp)
+        redis = start_embedded(work / "redis")
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GITOPS_AUDITOR_")}
+        env.update(
+            {
+                "REDIS_URL": redis.url,
+                "DATABASE_URL": f"sqlite:///{work / 'store.db'}",
+                "XDG_CACHE_HOME": str(work / "cache"),
+                "SLACK_SIGNING_SECRET": SECRET,
+            }
+        )
+        web = subprocess.Popen(
+            [sys.executable, "-m", "auditor", "web", "--port", str(port), "--workers", "2"],
+            env=env,
+            cwd=work,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}/slack/events"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    one(url, 0)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise SystemExit("web did not start") from None
+                    time.sleep(0.3)
+            for n in range(20):  # warm both workers
+                one(url, n)
+            p50s, p99s = [], []
+            for run in range(args.runs):
+                with ThreadPoolExecutor(max_workers=args.concurrent) as pool:
+                    base = (run + 1) * 1000
+                    times = list(
+                        pool.map(lambda n: one(url, base + n), range(args.concurrent))  # noqa: B023
+                    )
+                p50s.append(percentile(times, 50) * 1000)
+                p99s.append(percentile(times, 99) * 1000)
+                print(f"run {run + 1}: p50 {p50s[-1]:.0f} ms, p99 {p99s[-1]:.0f} ms")
+            print(
+                f"ack latency, {args.concurrent} concurrent commands: p50 median "
+                f"{statistics.median(p50s):.0f} ms ({min(p50s):.0f}-{max(p50s):.0f}), p99 median "
+                f"{statistics.median(p99s):.0f} ms ({min(p99s):.0f}-{max(p99s):.0f}), "
+                f"n={args.runs} runs"
+            )
+        finally:
+            web.terminate()
+            web.wait(timeout=30)
+            redis.stop()
+    print(f"load after: {os.getloadavg()[0]:.2f} (1 min)")
+
+
+if __name__ == "__main__":
+    main()
