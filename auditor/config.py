@@ -198,6 +198,30 @@ class LogConfig(_Model):
         return value.upper() if isinstance(value, str) else value
 
 
+class SlackSubscription(_Model):
+    """Events of matching apps (globs) go to `channel` (a name or an ID)."""
+
+    channel: str
+    triggers: tuple[str, ...] = (
+        "drift-detected",
+        "drift-resolved",
+        "app-unknown",
+        "sync-failed",
+        "policy-violation-new",
+        "auto-heal-blocked",
+    )
+    app: str = "*"
+    project: str = "*"
+    cluster: str = "*"
+
+
+class NotificationsConfig(_Model):
+    """Where events are sent: Slack channels by app, project and cluster (Argo CD's
+    `notifications.argoproj.io/subscribe.<trigger>.slack` annotations are read too)."""
+
+    slack: tuple[SlackSubscription, ...] = ()
+
+
 class Config(_Model):
     """The whole configuration; every section is optional."""
 
@@ -212,6 +236,7 @@ class Config(_Model):
     rbac: RbacConfig = Field(default_factory=RbacConfig)
     service: ServiceConfig = Field(default_factory=ServiceConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
+    notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
     timeouts: TimeoutsConfig = Field(default_factory=TimeoutsConfig)
     cache_dir: str = ""
     log: LogConfig = Field(default_factory=LogConfig)

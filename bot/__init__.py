@@ -16,7 +16,7 @@ from bot.context import Context
 from bot.health import health
 from bot.metrics import metrics
 from bot.requests import install as install_request_ids
-from bot.slack.web import SlackSettings
+from bot.slack.settings import SlackSettings
 from bot.slack.web import install as install_slack
 
 
@@ -37,6 +37,6 @@ def create_app(
     app.register_blueprint(health)
     app.register_blueprint(metrics)
     settings = slack or SlackSettings.from_env()
-    if settings is not None:
+    if settings is not None and settings.signing_secret:
         install_slack(app, resolved, settings)
     return app

@@ -7,6 +7,7 @@ import click
 from auditor.cli.common import config_env
 from auditor.jobs.connection import DEFAULT_URL, redis_url
 from auditor.jobs.queues import QUEUES
+from auditor.service import Service
 
 
 @click.command("worker")
@@ -22,4 +23,12 @@ def command(queues: str, burst: bool, config_path: str | None) -> None:
     unknown = sorted(set(names) - set(QUEUES))
     if unknown:
         raise click.BadParameter(f"unknown queue(s) {', '.join(unknown)}", param_hint="--queues")
-    run_worker(url=redis_url() or DEFAULT_URL, queues=names, burst=burst)
+    run_worker(url=redis_url() or DEFAULT_URL, queues=names, burst=burst, prepare=add_notifiers)
+
+
+def add_notifiers(service: Service) -> None:
+    """The notifiers the environment sets up (Slack with `SLACK_BOT_TOKEN`)."""
+    from bot.slack.notifier import notifiers
+    from bot.slack.settings import SlackSettings
+
+    service.notifiers.extend(notifiers(service, SlackSettings.from_env()))

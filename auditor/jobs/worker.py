@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 
 from redis import Redis
@@ -23,6 +23,7 @@ from auditor.jobs import runtime
 from auditor.jobs.connection import connect
 from auditor.jobs.queues import SYNCS, Jobs
 from auditor.logs import request_context
+from auditor.service import Service
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +47,20 @@ class AuditorWorker(SimpleWorker):
 
 
 def run_worker(
-    *, url: str, queues: Sequence[str], burst: bool = False, maintenance_interval: int = 30
+    *,
+    url: str,
+    queues: Sequence[str],
+    burst: bool = False,
+    maintenance_interval: int = 30,
+    prepare: Callable[[Service], None] | None = None,
 ) -> int:
     """Work the queues until stopped (or, with `burst`, until they are empty); returns the
-    number of worker lifetimes it went through (a Redis outage ends one)."""
+    number of worker lifetimes it went through (a Redis outage ends one). `prepare` is
+    given the service first (the command adds the notifiers there)."""
     redis = connect(url)  # an unreachable Redis at start is one clear error
     service = runtime.service()
+    if prepare is not None:
+        prepare(service)
     runtime.install(jobs=Jobs(redis, config=service.config.service))
     stopping = threading.Event()
     lives = 0

@@ -191,6 +191,14 @@ class Event:
 
 
 @dataclass(frozen=True)
+class SentMessage:
+    """A message a notifier sent: its id there (Slack's ts) and the last event it shows."""
+
+    message: str
+    event_id: int
+
+
+@dataclass(frozen=True)
 class NewEvent:
     """An event to store (its id and time are the store's)."""
 

@@ -208,3 +208,15 @@ repo_heads = Table(
     Column("sha", String(64), nullable=False),
     _when("polled_at"),
 )
+
+notifications = Table(  # messages notifiers sent: updated in place, never sent twice
+    "notifications",
+    metadata,
+    Column("notifier", String(NAME), primary_key=True),
+    Column("channel", String(NAME), primary_key=True),
+    Column("key", String(TEXT), primary_key=True),  # which message: app and drift episode
+    Column("app", String(NAME), nullable=False),
+    Column("message", String(NAME), nullable=False),  # the notifier's id of it (Slack's ts)
+    Column("event_id", Integer, nullable=False),  # the last event it showed
+    _when("sent_at"),
+)

@@ -34,6 +34,7 @@ from auditor.store.records import (
     NewEvent,
     Recorded,
     RunContext,
+    SentMessage,
     StoredPullRequest,
     StoredViolation,
     SyncOp,
@@ -360,6 +361,45 @@ class SqlStore:
                 conn.execute(insert(table).values(name=name, event_id=event_id))
             else:
                 conn.execute(update(table).where(table.c.name == name).values(event_id=event_id))
+
+        self._write(work)
+
+    # ---- messages notifiers sent ------------------------------------------------------
+    def sent_message(self, notifier: str, channel: str, key: str) -> SentMessage | None:
+        """The message `notifier` sent to `channel` for `key` (to update it), if any."""
+        table = schema.notifications
+        query = (
+            select(table.c.message, table.c.event_id)
+            .where(table.c.notifier == notifier)
+            .where(table.c.channel == channel)
+            .where(table.c.key == key)
+        )
+        row = self._read(lambda conn: conn.execute(query).first())
+        return None if row is None else SentMessage(message=row.message, event_id=row.event_id)
+
+    def remember_message(
+        self,
+        notifier: str,
+        channel: str,
+        key: str,
+        *,
+        app: str,
+        message: str,
+        event_id: int,
+        at: datetime,
+    ) -> None:
+        """`message` (sent or updated) now shows event `event_id` of `app`."""
+        table = schema.notifications
+        where = (table.c.notifier == notifier) & (table.c.channel == channel) & (table.c.key == key)
+        values = {"app": app, "message": message, "event_id": event_id, "sent_at": at}
+
+        def work(conn: Connection) -> None:
+            if conn.execute(select(table.c.key).where(where)).first() is None:
+                conn.execute(
+                    insert(table).values(notifier=notifier, channel=channel, key=key, **values)
+                )
+            else:
+                conn.execute(update(table).where(where).values(**values))
 
         self._write(work)
 

@@ -27,7 +27,7 @@ MANAGERS = {
     "kubectl-patch": "kubectl patch",
     "kubectl-create": "kubectl create",
     "kubectl-client-side-apply": "kubectl apply",
-    "kubectl": "kubectl apply --server-side",
+    "kubectl": "kubectl",  # no explicit manager: the user agent (scale, server-side apply)
     "kubectl-rollout": "kubectl rollout",
     "argocd-controller": "Argo CD",
     "gitops-auditor": "gitops-auditor",

@@ -10,10 +10,8 @@ and logged without the secret or the token.
 from __future__ import annotations
 
 import logging
-import os
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, Response, request
@@ -25,36 +23,14 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 from auditor.logs import current_request_id
-from auditor.secretenv import read_secret
 from bot.context import Context
 from bot.slack.commands import Usage, help_text, parse, parse_ref
+from bot.slack.settings import SlackSettings
 
 log = logging.getLogger(__name__)
 COMMAND = "/gitops"
 SEEN = "gitops-auditor:slack-seen:"
 REPLAY_WINDOW = 6 * 60  # seconds: Slack's 5-minute window, and a minute of clock skew
-
-
-@dataclass(frozen=True)
-class SlackSettings:
-    signing_secret: str
-    bot_token: str = ""
-    api_url: str = "https://slack.com/api/"
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> SlackSettings | None:
-        """From `SLACK_SIGNING_SECRET`, `SLACK_BOT_TOKEN` (or their `_FILE`s) and
-        `SLACK_API_URL`; None when Slack is not set up."""
-        env = os.environ if env is None else env
-        secret = read_secret("SLACK_SIGNING_SECRET", env=env)
-        if not secret:
-            return None
-        api_url = env.get("SLACK_API_URL", "").strip() or cls.api_url
-        return cls(
-            signing_secret=secret,
-            bot_token=read_secret("SLACK_BOT_TOKEN", env=env),
-            api_url=api_url if api_url.endswith("/") else api_url + "/",
-        )
 
 
 def install(app: Flask, context: Context, settings: SlackSettings) -> None:

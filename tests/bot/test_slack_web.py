@@ -21,7 +21,7 @@ from auditor.pipeline import Pipeline
 from auditor.service import Service
 from bot import create_app
 from bot.context import Context
-from bot.slack.web import SlackSettings
+from bot.slack.settings import SlackSettings
 from tests.helpers.service import private_redis
 from tests.helpers.slack import command, signed
 

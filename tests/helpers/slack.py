@@ -55,12 +55,53 @@ def contract_problems(body: Any) -> list[str]:
     return problems
 
 
+TOKEN = "xoxb-contract-test-token"
+
+
 @dataclass
 class SlackSide:
     url: str
     answers: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # Web API calls
+    replies: list[dict[str, Any]] = field(default_factory=list)  # and what each got
+    rate_limit_next: int = 0  # answer this many Web API calls with 429 first
+    failing: set[str] = field(default_factory=set)  # channels whose posts fail
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ts: int = 0
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def web_api(self, method: str, headers: Any, body: Any) -> tuple[int, dict[str, Any]]:
+        """Slack's Web API for chat.postMessage and chat.update, checking the contract."""
+        problems = []
+        if headers.get("Authorization") != f"Bearer {TOKEN}":
+            return 200, {"ok": False, "error": "invalid_auth"}
+        if method not in ("chat.postMessage", "chat.update"):
+            problems.append(f"unexpected method {method}")
+        if not isinstance(body, dict) or not body.get("channel"):
+            problems.append(f"{method} without a channel")
+            body = body if isinstance(body, dict) else {}
+        if method == "chat.update" and not body.get("ts"):
+            problems.append("chat.update without ts")
+        problems += contract_problems(body)
+        with self._lock:
+            self.problems.extend(problems)
+            if self.rate_limit_next > 0:
+                self.rate_limit_next -= 1
+                return 429, {"ok": False, "error": "ratelimited"}
+            self.calls.append((method, body))
+            channel = str(body.get("channel", ""))
+            if channel.lstrip("#").upper() in self.failing:
+                self.replies.append({"ok": False})
+                return 200, {"ok": False, "error": "channel_not_found"}
+            self._ts += 1
+            ts = body.get("ts") or f"1700000000.{self._ts:06}"
+            reply = {"ok": True, "channel": "C" + channel.lstrip("#").upper(), "ts": ts}
+            self.replies.append(reply)
+            return 200, reply
 
     def response_url(self, name: str = "1") -> str:
         return f"{self.url}/response/{name}"
@@ -88,6 +129,15 @@ def slack_side() -> Iterator[SlackSide]:
         def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
+            if self.path.startswith("/api/"):
+                status, answer = side.web_api(self.path[5:], self.headers, _json(raw))
+                self.send_response(status)
+                if status == 429:
+                    self.send_header("Retry-After", "1")
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(json.dumps(answer).encode())
+                return
             try:
                 body = json.loads(raw)
                 problems = [] if self.path.startswith("/response/") else [f"path {self.path}"]
@@ -116,6 +166,13 @@ def slack_side() -> Iterator[SlackSide]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
 
 
 def signed(

@@ -19,7 +19,7 @@ from auditor.jobs.embedded import EmbeddedRedis
 from auditor.jobs.worker import run_worker
 from bot import create_app
 from bot.context import Context
-from bot.slack.web import SlackSettings
+from bot.slack.settings import SlackSettings
 from tests.helpers.service import ServiceEnv, service_env
 from tests.helpers.slack import SlackSide, button_click, buttons, command, signed, slack_side
 from tests.jobs.conftest import SERVICE_VARIABLES

@@ -1,0 +1,162 @@
+"""The Slack notifier: the store's events posted to the channels that subscribe to them.
+
+Channels come from `notifications.slack` (by trigger and app, project, cluster globs) and
+from an Application's own Argo CD annotations, `notifications.argoproj.io/subscribe.
+<trigger>.slack: chan1;chan2`, where the trigger is Argo CD's (`on-sync-succeeded`,
+`on-sync-failed`, `on-sync-status-unknown`) or `on-<event>` for the others
+(`on-drift-detected`...), so Argo CD users get theirs with no new config.
+
+One message per app and drift episode: drift-detected posts it, a change of the drift
+updates it, drift-resolved turns it green, in place (`chat.update`). What was sent is in
+the store, so a retry after a partial failure neither doubles a message nor loses one;
+Slack's 429 is waited out as its Retry-After says. Snoozed apps stay quiet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from fnmatch import fnmatchcase
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from auditor.model import App
+from auditor.service import Service
+from auditor.store.records import AppState, Event, EventType
+from bot.slack import blocks
+from bot.slack.settings import SlackSettings
+
+ANNOTATION = "notifications.argoproj.io/subscribe."
+ARGO_TRIGGERS = {
+    "on-sync-succeeded": EventType.SYNC_SUCCEEDED,
+    "on-sync-failed": EventType.SYNC_FAILED,
+    "on-sync-status-unknown": EventType.APP_UNKNOWN,
+}
+DRIFT = (EventType.DRIFT_DETECTED, EventType.DRIFT_RESOLVED)
+
+
+def annotation_channels(app: App | None, event: EventType) -> list[str]:
+    """The Slack channels an Application's Argo CD annotations subscribe to `event`."""
+    if app is None or not app.manifest:
+        return []
+    annotations = (app.manifest.get("metadata") or {}).get("annotations") or {}
+    out = []
+    for key, value in annotations.items():
+        if not str(key).startswith(ANNOTATION) or not str(key).endswith(".slack"):
+            continue
+        trigger = str(key)[len(ANNOTATION) : -len(".slack")]
+        if ARGO_TRIGGERS.get(trigger) == event or trigger == f"on-{event}":
+            out += [c.strip() for c in str(value).replace(",", ";").split(";") if c.strip()]
+    return out
+
+
+class SlackNotifier:
+    """Sends events to Slack through the Web API (`chat.postMessage`, `chat.update`)."""
+
+    name = "slack"
+
+    def __init__(self, service: Service, client: WebClient) -> None:
+        self.service = service
+        self.client = client
+        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+
+    def channels(self, event: Event, app: App | None, state: AppState | None) -> list[str]:
+        project = app.project if app else (state.project if state else "")
+        cluster = app.cluster if app else (state.cluster if state else "")
+        found = [
+            s.channel
+            for s in self.service.config.notifications.slack
+            if str(event.type) in s.triggers
+            and fnmatchcase(event.app, s.app)
+            and fnmatchcase(project, s.project)
+            and fnmatchcase(cluster, s.cluster)
+        ]
+        return list(dict.fromkeys([*found, *annotation_channels(app, event.type)]))
+
+    def send(self, event: Event) -> None:
+        store = self.service.store
+        state = store.app(event.app)
+        app = self._app(event.app)
+        now = datetime.now(UTC)
+        if state is not None and state.snoozed_until and _aware(state.snoozed_until) > now:
+            return
+        channels = self.channels(event, app, state)
+        if not channels:
+            return
+        message = self.message(event, state, now=now)
+        key = self.key(event)
+        for channel in channels:
+            sent = store.sent_message(self.name, channel, key)
+            if sent is not None and sent.event_id >= event.id:
+                continue  # sent before a failure in another channel: never twice
+            text = blocks.plain(message)
+            if sent is not None:
+                where, ts = sent.message.split("|", 1)
+                response = self.client.chat_update(channel=where, ts=ts, blocks=message, text=text)
+            else:
+                response = self.client.chat_postMessage(channel=channel, blocks=message, text=text)
+            store.remember_message(
+                self.name,
+                channel,
+                key,
+                app=event.app,
+                message=f"{response['channel']}|{response['ts']}",
+                event_id=event.id,
+                at=now,
+            )
+
+    def key(self, event: Event) -> str:
+        """Which message shows `event`: one per drift episode, else one per event."""
+        if event.type in DRIFT:
+            return f"{event.app}|drift|{event.payload.get('since', '')}"
+        return f"{event.app}|{event.type}|{event.id}"
+
+    def message(self, event: Event, state: AppState | None, *, now: datetime) -> list[blocks.Block]:
+        payload = event.payload
+        app = f"*{event.app}*"
+        if event.type == EventType.DRIFT_DETECTED and state is not None:
+            return blocks.app_blocks(state, self.service.store.findings(app=event.app), now=now)
+        if event.type == EventType.DRIFT_RESOLVED:
+            since = payload.get("since") or None
+            return [blocks.section(f":white_check_mark: {app} is back in line with Git "
+                                   f"(drifted for {blocks.age(since, now=now)}).")]  # fmt: skip
+        if event.type == EventType.APP_UNKNOWN:
+            return [blocks.section(f":warning: {app} cannot be compared: "
+                                   f"{str(payload.get('error', ''))[:500]}")]  # fmt: skip
+        if event.type == EventType.SYNC_SUCCEEDED:
+            return [blocks.section(f":white_check_mark: Sync of {app} succeeded.")]
+        if event.type == EventType.SYNC_FAILED:
+            why = payload.get("error") or payload.get("sync") or ""
+            return [blocks.section(f":x: Sync of {app} failed. {str(why)[:500]}")]
+        if event.type == EventType.POLICY_VIOLATION_NEW:
+            lines = [
+                f"- *{v.get('severity')}* `{v.get('policy')}` {v.get('resource')}: "
+                f"{str(v.get('message'))[:200]}"
+                for v in payload.get("violations", [])[:20]
+            ]
+            return [blocks.section(f":rotating_light: New policy violations in {app}\n"
+                                   + "\n".join(lines))]  # fmt: skip
+        return [blocks.section(f":no_entry: {app}: {event.type} {str(payload)[:500]}")]
+
+    def _app(self, name: str) -> App | None:
+        service = self.service
+        try:
+            space = service.workspace(
+                **service.target, max_age=service.config.service.git_poll_interval
+            )
+        except Exception:  # noqa: BLE001 - the repo unreadable: send without annotations
+            return None
+        return space.discovery.app(name)
+
+
+def notifiers(service: Service, settings: SlackSettings | None) -> Sequence[SlackNotifier]:
+    """The Slack notifier when a bot token is set up."""
+    if settings is None or not settings.bot_token:
+        return ()
+    client = WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=30)
+    return (SlackNotifier(service, client),)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
