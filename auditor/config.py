@@ -209,6 +209,7 @@ class SlackSubscription(_Model):
         "sync-failed",
         "policy-violation-new",
         "auto-heal-blocked",
+        "drift-still-open",
     )
     app: str = "*"
     project: str = "*"
@@ -220,6 +221,8 @@ class NotificationsConfig(_Model):
     `notifications.argoproj.io/subscribe.<trigger>.slack` annotations are read too)."""
 
     slack: tuple[SlackSubscription, ...] = ()
+    # Remind of drift still open after these ages (seconds; checked every 5 minutes).
+    reminders: tuple[int, ...] = (3600, 86400)
 
 
 class Config(_Model):

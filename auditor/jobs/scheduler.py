@@ -12,7 +12,9 @@ from rq.cron import CronScheduler
 from auditor.config import ServiceConfig
 from auditor.jobs import tasks
 from auditor.jobs.connection import connect
-from auditor.jobs.queues import AUDITS, SYNCS
+from auditor.jobs.queues import AUDITS, NOTIFICATIONS, SYNCS
+
+REMINDER_CHECK = 300  # seconds between checks for drift still open past its reminder ages
 
 
 def build(url: str, *, config: ServiceConfig) -> CronScheduler:
@@ -26,6 +28,9 @@ def build(url: str, *, config: ServiceConfig) -> CronScheduler:
     )
     scheduler.register(tasks.recover_syncs, SYNCS, interval=config.sync_lease, job_timeout=timeout)
     scheduler.register(tasks.retention, AUDITS, cron=config.retention_cron, job_timeout=timeout)
+    scheduler.register(
+        tasks.remind_open_drift, NOTIFICATIONS, interval=REMINDER_CHECK, job_timeout=timeout
+    )
     return scheduler
 
 

@@ -186,6 +186,17 @@ def deliver_events(*, pending: str = "") -> dict[str, Any]:
     return {"delivered": delivery.total, "failed": dict(delivery.failed)}
 
 
+def remind_open_drift(*, at: str = "") -> dict[str, Any]:
+    """The scheduler's reminder check: `drift-still-open` events for drift past its ages
+    (`at`, ISO time, stands in for now in tests)."""
+    from auditor.service.reminders import remind
+
+    events = remind(runtime.service(), now=datetime.fromisoformat(at) if at else None)
+    if events:
+        runtime.jobs().notify()
+    return {"reminders": [e.app for e in events]}
+
+
 def plan_rounds(*, trigger: str = "schedule") -> list[str]:
     """The scheduler's periodic job: one round per cluster that apps use."""
     service = runtime.service()

@@ -36,6 +36,7 @@ class EventType(StrEnum):
     SYNC_FAILED = "sync-failed"
     POLICY_VIOLATION_NEW = "policy-violation-new"
     AUTO_HEAL_BLOCKED = "auto-heal-blocked"
+    DRIFT_STILL_OPEN = "drift-still-open"  # a reminder: drifted for longer than an age
 
 
 class FindingKind(StrEnum):

@@ -15,8 +15,9 @@ Slack's 429 is waited out as its Retry-After says. Snoozed apps stay quiet.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from fnmatch import fnmatchcase
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -94,6 +95,8 @@ class SlackNotifier:
             if sent is not None:
                 where, ts = sent.message.split("|", 1)
                 response = self.client.chat_update(channel=where, ts=ts, blocks=message, text=text)
+            elif event.type == EventType.DRIFT_STILL_OPEN:
+                response = self._remind(event, channel, message, text)
             else:
                 response = self.client.chat_postMessage(channel=channel, blocks=message, text=text)
             store.remember_message(
@@ -106,11 +109,28 @@ class SlackNotifier:
                 at=now,
             )
 
+    def _remind(self, event: Event, channel: str, message: list[blocks.Block], text: str) -> Any:
+        """A reminder answers the drift's message in its thread (shown in the channel
+        too), or stands alone when the channel never got that message."""
+        episode = self.service.store.sent_message(self.name, channel, self._episode(event))
+        if episode is None:
+            return self.client.chat_postMessage(channel=channel, blocks=message, text=text)
+        where, ts = episode.message.split("|", 1)
+        return self.client.chat_postMessage(
+            channel=where, thread_ts=ts, reply_broadcast=True, blocks=message, text=text
+        )
+
     def key(self, event: Event) -> str:
-        """Which message shows `event`: one per drift episode, else one per event."""
+        """Which message shows `event`: one per drift episode, one per reminder, else one
+        per event."""
         if event.type in DRIFT:
-            return f"{event.app}|drift|{event.payload.get('since', '')}"
+            return self._episode(event)
+        if event.type == EventType.DRIFT_STILL_OPEN:
+            return f"{self._episode(event)}|reminder|{event.payload.get('age', '')}"
         return f"{event.app}|{event.type}|{event.id}"
+
+    def _episode(self, event: Event) -> str:
+        return f"{event.app}|drift|{event.payload.get('since', '')}"
 
     def message(self, event: Event, state: AppState | None, *, now: datetime) -> list[blocks.Block]:
         payload = event.payload
@@ -121,6 +141,10 @@ class SlackNotifier:
             since = payload.get("since") or None
             return [blocks.section(f":white_check_mark: {app} is back in line with Git "
                                    f"(drifted for {blocks.age(since, now=now)}).")]  # fmt: skip
+        if event.type == EventType.DRIFT_STILL_OPEN:
+            over = blocks.age(now - timedelta(seconds=int(payload.get("age", 0))), now=now)
+            return [blocks.section(f":alarm_clock: {app} has drifted for over {over} and is "
+                                   "still out of line with Git.")]  # fmt: skip
         if event.type == EventType.APP_UNKNOWN:
             return [blocks.section(f":warning: {app} cannot be compared: "
                                    f"{str(payload.get('error', ''))[:500]}")]  # fmt: skip

@@ -7,6 +7,7 @@ updated in place when it resolves, through a 429, and never twice after a failur
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,24 @@ def test_drift_is_posted_once_then_updated_in_place_when_resolved(
     calls = len(side.calls)
     tasks.deliver_events()  # again: everything was sent, nothing goes twice
     assert len(side.calls) == calls
+
+    later = datetime.now(UTC) + timedelta(hours=2)
+    reminded = tasks.remind_open_drift(at=later.isoformat())["reminders"]
+    assert "billing" in reminded and tasks.remind_open_drift(at=later.isoformat()) == {
+        "reminders": []
+    }  # one reminder per drift and age
+    work(ops)
+    (reminder,) = [b for m, b in side.calls[calls:] if b["channel"] == "CDRIFT"
+                   and "billing" in b["text"]]  # fmt: skip
+    billing_ts = next(
+        side.replies[i]["ts"]
+        for i, (m, b) in enumerate(side.calls)
+        if m == "chat.postMessage" and b["channel"] == "#drift" and "billing" in b["text"]
+    )
+    assert reminder["thread_ts"] == billing_ts and reminder["reply_broadcast"] is True
+    assert "*billing* has drifted for over 1h" in reminder["text"]
+    next_day = tasks.remind_open_drift(at=(later + timedelta(days=1)).isoformat())
+    assert "billing" in next_day["reminders"]  # the 24 h one
 
     ops.world.kubectl("scale", "deployment", "billing", "-n", "billing", "--replicas=2",
                       context="production")  # fmt: skip
