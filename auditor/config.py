@@ -216,11 +216,25 @@ class SlackSubscription(_Model):
     cluster: str = "*"
 
 
+class WebhookSubscription(_Model):
+    """Events of matching apps POSTed as JSON to `url`, signed with HMAC-SHA256 of the
+    body under the secret in the environment variable `secret_env`."""
+
+    name: str  # keys its delivery cursor: keep it when the URL changes
+    url: str
+    secret_env: str = "GITOPS_AUDITOR_WEBHOOK_SECRET"
+    triggers: tuple[str, ...] = ()  # empty: every event
+    app: str = "*"
+    project: str = "*"
+    cluster: str = "*"
+
+
 class NotificationsConfig(_Model):
     """Where events are sent: Slack channels by app, project and cluster (Argo CD's
     `notifications.argoproj.io/subscribe.<trigger>.slack` annotations are read too)."""
 
     slack: tuple[SlackSubscription, ...] = ()
+    webhooks: tuple[WebhookSubscription, ...] = ()
     # Remind of drift still open after these ages (seconds; checked every 5 minutes).
     reminders: tuple[int, ...] = (3600, 86400)
 

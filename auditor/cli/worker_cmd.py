@@ -27,8 +27,10 @@ def command(queues: str, burst: bool, config_path: str | None) -> None:
 
 
 def add_notifiers(service: Service) -> None:
-    """The notifiers the environment sets up (Slack with `SLACK_BOT_TOKEN`)."""
+    """The notifiers set up: Slack with `SLACK_BOT_TOKEN`, `notifications.webhooks`."""
+    from auditor.service.webhook import webhook_notifiers
     from bot.slack.notifier import notifiers
     from bot.slack.settings import SlackSettings
 
     service.notifiers.extend(notifiers(service, SlackSettings.from_env()))
+    service.notifiers.extend(webhook_notifiers(service))
