@@ -235,6 +235,9 @@ class NotificationsConfig(_Model):
 
     slack: tuple[SlackSubscription, ...] = ()
     webhooks: tuple[WebhookSubscription, ...] = ()
+    # A GitHub commit status per app (context `gitops-auditor/<app>`) on the commit it is
+    # at, through `remediation.forge` (GitHub).
+    commit_status: bool = False
     # Remind of drift still open after these ages (seconds; checked every 5 minutes).
     reminders: tuple[int, ...] = (3600, 86400)
 

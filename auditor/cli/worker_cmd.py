@@ -27,10 +27,13 @@ def command(queues: str, burst: bool, config_path: str | None) -> None:
 
 
 def add_notifiers(service: Service) -> None:
-    """The notifiers set up: Slack with `SLACK_BOT_TOKEN`, `notifications.webhooks`."""
+    """The notifiers set up: Slack with `SLACK_BOT_TOKEN`, `notifications.webhooks`, and
+    GitHub commit statuses with `notifications.commit_status`."""
+    from auditor.service.commit_status import commit_status_notifiers
     from auditor.service.webhook import webhook_notifiers
     from bot.slack.notifier import notifiers
     from bot.slack.settings import SlackSettings
 
     service.notifiers.extend(notifiers(service, SlackSettings.from_env()))
     service.notifiers.extend(webhook_notifiers(service))
+    service.notifiers.extend(commit_status_notifiers(service))

@@ -58,6 +58,16 @@ class GitHubForge:
             raise _error(f"update pull request #{number} of {self.repo_name}", exc) from exc
         return PullRequest(number=pr.number, url=pr.html_url, head=pr.head.ref)
 
+    def set_status(self, sha: str, *, state: str, context: str, description: str) -> None:
+        """A commit status (`error`, `failure`, `pending`, `success`) on `sha`."""
+        repo = self._repository()
+        try:
+            repo.get_commit(sha).create_status(
+                state=state, context=context, description=description[:140]
+            )
+        except GithubException as exc:
+            raise _error(f"set the status of {sha[:12]} on {self.repo_name}", exc) from exc
+
 
 def _error(what: str, exc: GithubException) -> ForgeError:
     data = exc.data if isinstance(exc.data, dict) else {}

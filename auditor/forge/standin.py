@@ -1,4 +1,5 @@
-"""A local stand-in for GitHub's and GitLab's pull-request REST APIs (stdlib HTTP server
+"""A local stand-in for GitHub's and GitLab's pull-request REST APIs, and GitHub's commit
+statuses (stdlib HTTP server
 on 127.0.0.1, in a thread). It answers the calls the PR step makes, as those APIs document
 them, refuses anything else with 422/404, and records every request: the contract tests
 and the demo (labelled as a stand-in) use it. Not a forge: nothing is persisted.
@@ -33,6 +34,7 @@ class ForgeStandIn:
     repos: set[str] = field(default_factory=set)
     pulls: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -41,7 +43,35 @@ class ForgeStandIn:
         self.pulls.setdefault(repo, [])
 
 
+STATES = {"error", "failure", "pending", "success"}
+
+
+def _github_commit(forge: ForgeStandIn, call: Call) -> tuple[int, Any] | None:
+    """GET a commit, POST a commit status (GitHub's statuses API)."""
+    m = re.fullmatch(r"/repos/([^/]+)/([^/]+)/(commits|statuses)/([0-9a-f]{40})", call.path)
+    if m is None:
+        return None
+    repo, what, sha = f"{m.group(1)}/{m.group(2)}", m.group(3), m.group(4)
+    if repo not in forge.repos:
+        return 404, {"message": "Not Found"}
+    if what == "commits" and call.method == "GET":
+        return 200, {"sha": sha, "url": f"{forge.url}/repos/{repo}/commits/{sha}"}
+    if what == "statuses" and call.method == "POST":
+        body = call.body if isinstance(call.body, dict) else {}
+        if body.get("state") not in STATES or not body.get("context"):
+            return 422, {"message": "expected state and context"}
+        if len(str(body.get("description", ""))) > 140:
+            return 422, {"message": "description is too long (maximum is 140 characters)"}
+        status = {"id": len(forge.statuses) + 1, "sha": sha, "repo": repo, **body}
+        forge.statuses.append(status)
+        return 201, status
+    return 404, {"message": "Not Found"}
+
+
 def _github(forge: ForgeStandIn, call: Call) -> tuple[int, Any]:
+    commit = _github_commit(forge, call)
+    if commit is not None:
+        return commit
     m = re.fullmatch(r"/repos/([^/]+)/([^/]+)(/pulls(?:/(\d+))?)?", call.path)
     if m is None:
         return 404, {"message": "Not Found"}
