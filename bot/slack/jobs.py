@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from auditor.errors import AuditorError
@@ -27,6 +28,7 @@ from auditor.service.rbac import GET, SYNC, UPDATE
 from auditor.store.records import Actor, LogEntry, Trigger
 from bot.slack import blocks
 from bot.slack.commands import Command, Known, Resolved, Usage, help_text, parse, resolve
+from bot.slack.settings import SlackSettings
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,37 @@ class Reply:
             raise AuditorError(f"Slack did not take the answer: {response.status_code}")
 
 
+class ThreadReply:
+    """Answers in a message's thread through the Web API (an @-mention has no
+    response_url); `replace` edits the last answer it posted."""
+
+    def __init__(self, client: WebClient, *, channel: str, thread: str) -> None:
+        self.client = client
+        self.channel = channel
+        self.thread = thread
+        self.last = ""
+
+    def send(
+        self,
+        parts: Sequence[blocks.Block] | str,
+        *,
+        public: bool = False,
+        replace: bool = False,
+    ) -> None:
+        body = [blocks.section(parts)] if isinstance(parts, str) else list(parts)
+        text = blocks.plain(body)
+        if replace and self.last:
+            self.client.chat_update(channel=self.channel, ts=self.last, blocks=body, text=text)
+            return
+        response = self.client.chat_postMessage(
+            channel=self.channel, thread_ts=self.thread, blocks=body, text=text
+        )
+        self.last = str(response["ts"])
+
+
+Answer = Reply | ThreadReply
+
+
 def slack_actor(user: str, channel: str, groups: Sequence[str] = ()) -> Actor:
     """The Slack user as the service sees them: RBAC subjects for user, groups, channel."""
     return Actor(
@@ -74,15 +107,21 @@ def answer_command(
     groups: Sequence[str] = (),
     approval: str = "",
     decision: str = "",
+    thread: str = "",
     pending: str = "",
 ) -> dict[str, Any]:
     """Run one `/gitops` command, or a decision (`approve`, `reject`) on the pending
-    approval `approval`, and answer it."""
+    approval `approval`, and answer it: on `response_url`, or for an @-mention in the
+    `thread` of the message that asked."""
     jobs = runtime.jobs()
     jobs.release(pending)
     service = runtime.service()
     actor = slack_actor(user, channel, groups)
-    reply = Reply(response_url)
+    reply: Answer
+    if thread:
+        reply = ThreadReply(_web_client(), channel=channel, thread=thread)
+    else:
+        reply = Reply(response_url)
     try:
         if approval:
             outcome = _decide(service, actor, approval, decision == "approve", reply)
@@ -101,7 +140,7 @@ def answer_command(
     return {"answer": outcome}
 
 
-def _run(service: Service, actor: Actor, command: Command, reply: Reply) -> str:
+def _run(service: Service, actor: Actor, command: Command, reply: Answer) -> str:
     store = service.store
     now = datetime.now(UTC)
     if command.verb == "help":
@@ -179,7 +218,7 @@ def _run(service: Service, actor: Actor, command: Command, reply: Reply) -> str:
     return command.verb
 
 
-def _sync(service: Service, actor: Actor, app: str, command: Command, reply: Reply) -> None:
+def _sync(service: Service, actor: Actor, app: str, command: Command, reply: Answer) -> None:
     """Sync as `actor` under the app's sync lock; "syncing", then the outcome in place."""
     target = service.target
     reply.send(f":hourglass_flowing_sand: Syncing *{app}*...", public=True)
@@ -202,7 +241,7 @@ APPROVALS = "gitops-auditor:approval:"
 APPROVAL_TTL = 3600  # seconds an approval request stays open
 
 
-def ask_approval(service: Service, actor: Actor, app: str, *, prune: bool, reply: Reply) -> str:
+def ask_approval(service: Service, actor: Actor, app: str, *, prune: bool, reply: Answer) -> str:
     """Post an approval request that only another operator of `app` can grant."""
     ident = uuid.uuid4().hex[:16]
     request = {"app": app, "requester": actor.user, "source": actor.source, "prune": prune}
@@ -217,7 +256,7 @@ def ask_approval(service: Service, actor: Actor, app: str, *, prune: bool, reply
     return ident
 
 
-def _decide(service: Service, actor: Actor, ident: str, approve: bool, reply: Reply) -> str:
+def _decide(service: Service, actor: Actor, ident: str, approve: bool, reply: Answer) -> str:
     """Another operator approves (the sync runs, as the requester's) or denies."""
     redis = runtime.jobs().redis
     raw = redis.get(APPROVALS + ident)
@@ -259,3 +298,11 @@ def _logged(service: Service, actor: Actor, action: str, target: str) -> None:
         LogEntry(actor=actor, action=action, target=target, result="answered"),
         at=datetime.now(UTC),
     )
+
+
+def _web_client() -> WebClient:
+    """The bot's Web API client (`SLACK_BOT_TOKEN`, `SLACK_API_URL`)."""
+    settings = SlackSettings.from_env()
+    if settings is None or not settings.bot_token:
+        raise AuditorError("SLACK_BOT_TOKEN is not set: cannot answer in a thread")
+    return WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=30)

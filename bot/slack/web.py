@@ -1,10 +1,10 @@
 """`/slack/events` on the web app: slack_bolt, through its Flask adapter, verifies each
 request (Slack's v0 HMAC signature over the timestamp and body, within 5 minutes) and
-hands `/gitops` commands and message buttons (Sync now, Show diff, Open PR, Snooze 24h,
-Approve, Reject) here. A command is acked at once, well inside Slack's 3 s: bad
-text gets its usage (ephemeral, nothing enqueued); a good one is enqueued as a job that a
-worker runs and answers on the command's `response_url`. Rejected requests are counted
-and logged without the secret or the token.
+hands here `/gitops` commands, @-mentions (answered in their thread) and message buttons
+(Sync now, Show diff, Open PR, Snooze 24h, Approve, Reject). A command is acked at once,
+well inside Slack's 3 s: bad text gets its usage (ephemeral, nothing enqueued); a good
+one is enqueued as a job that a worker runs and answers on the command's `response_url`.
+Rejected requests are counted and logged without the secret or the token.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from auditor.logs import current_request_id
 from bot.context import Context
-from bot.slack.commands import Usage, help_text, parse, parse_ref
+from bot.slack.commands import MAX_TEXT, Usage, help_text, parse, parse_ref
 from bot.slack.settings import SlackSettings
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ def install(app: Flask, context: Context, settings: SlackSettings) -> None:
     )
     bolt.command(COMMAND)(_on_command(context))
     bolt.action(re.compile(r"^gitops_"))(_on_action(context))
+    bolt.event("app_mention")(_on_mention(context))
     bolt.error(_on_error)
     handler = SlackRequestHandler(bolt)
     rejected = {"count": 0}
@@ -144,6 +145,30 @@ def _on_action(context: Context) -> Callable[..., None]:
         )
 
     return on_action
+
+
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+
+
+def _on_mention(context: Context) -> Callable[..., None]:
+    def on_mention(body: dict[str, Any], event: dict[str, Any]) -> None:
+        """`@gitops-auditor diff my-api`: the same verbs, answered in the thread."""
+        text = _MENTION.sub(" ", str(event.get("text") or "")).strip()[: MAX_TEXT + 1]
+        thread = str(event.get("thread_ts") or event.get("ts") or "")
+        if not thread or event.get("bot_id"):
+            return  # not a person's message
+        context.jobs.chat_command(
+            request_id=str(body.get("event_id") or current_request_id()),
+            arguments={
+                "text": text,
+                "user": str(event.get("user") or ""),
+                "channel": str(event.get("channel") or ""),
+                "response_url": "",
+                "thread": thread,
+            },
+        )
+
+    return on_mention
 
 
 def _on_error(error: Exception) -> BoltResponse:

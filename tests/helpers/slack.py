@@ -235,3 +235,37 @@ def buttons(answer: dict[str, Any]) -> dict[str, str]:
         if block.get("type") == "actions"
         for e in block.get("elements", [])
     }
+
+
+def mention_event(text: str, *, user: str, ts: str, event_id: str) -> str:
+    """The JSON body of an Events API delivery of an `app_mention`."""
+    return json.dumps(
+        {
+            "token": "deprecated-verification-token",
+            "team_id": "T0TEAM",
+            "api_app_id": "A0APP",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": "T0TEAM", "user_id": "U0BOT", "is_bot": True}],
+            "event": {
+                "type": "app_mention",
+                "user": user,
+                "text": text,
+                "ts": ts,
+                "channel": "C0OPS",
+                "event_ts": ts,
+            },
+        }
+    )
+
+
+def signed_json(secret: str, body: str, *, at: float | None = None) -> dict[str, str]:
+    """The headers of a signed JSON delivery (Events API)."""
+    timestamp = str(int(time.time() if at is None else at))
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
+    return {
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": "v0=" + digest.hexdigest(),
+        "Content-Type": "application/json",
+    }

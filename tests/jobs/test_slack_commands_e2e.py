@@ -21,7 +21,17 @@ from bot import create_app
 from bot.context import Context
 from bot.slack.settings import SlackSettings
 from tests.helpers.service import ServiceEnv, service_env
-from tests.helpers.slack import SlackSide, button_click, buttons, command, signed, slack_side
+from tests.helpers.slack import (
+    TOKEN,
+    SlackSide,
+    button_click,
+    buttons,
+    command,
+    mention_event,
+    signed,
+    signed_json,
+    slack_side,
+)
 from tests.jobs.conftest import SERVICE_VARIABLES
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.contract]
@@ -154,4 +164,26 @@ def test_a_production_sync_needs_a_second_operator(ops: ServiceEnv, side: SlackS
     assert (f"slack:{SECOND}", "approve", "approved") in decisions
     assert (f"slack:{OPERATOR}", "approve", "denied") in decisions
     assert (f"slack:{OPERATOR}", "sync", "done") in decisions  # the sync is the requester's
+    assert side.problems == []
+
+
+def test_a_mention_is_answered_in_its_thread(
+    ops: ServiceEnv, side: SlackSide, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SLACK_API_URL", side.api_url)
+    tasks.plan_rounds()
+    work(ops)
+    context = Context(service=runtime.service(), redis_url=ops.env["REDIS_URL"])
+    client = create_app(context=context, slack=SlackSettings(signing_secret=SECRET)).test_client()
+    body = mention_event("<@U0BOT> status billing", user=VIEWER, ts="1700000123.000200",
+                         event_id="Ev0MENTION")  # fmt: skip
+    response = client.post("/slack/events", data=body, headers=signed_json(SECRET, body))
+    assert response.status_code == 200
+    work(ops)
+    (call,) = side.calls
+    method, answer = call
+    assert method == "chat.postMessage" and answer["channel"] == "C0OPS"
+    assert answer["thread_ts"] == "1700000123.000200"
+    assert "*billing* (platform, `production`): Synced, Healthy" in answer["text"]
     assert side.problems == []
