@@ -214,6 +214,7 @@ class SlackSubscription(_Model):
     app: str = "*"
     project: str = "*"
     cluster: str = "*"
+    digest: bool = False  # one summary a day (`notifications.digest_cron`) instead
 
 
 class WebhookSubscription(_Model):
@@ -240,6 +241,7 @@ class NotificationsConfig(_Model):
     commit_status: bool = False
     # Remind of drift still open after these ages (seconds; checked every 5 minutes).
     reminders: tuple[int, ...] = (3600, 86400)
+    digest_cron: str = "0 9 * * *"  # when digest channels get their daily summary (UTC)
 
 
 class Config(_Model):

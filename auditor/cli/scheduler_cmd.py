@@ -16,4 +16,9 @@ def command(config_path: str | None) -> None:
     from auditor.jobs.scheduler import run_scheduler
 
     config_env(config_path)
-    run_scheduler(redis_url() or DEFAULT_URL, config=load_config().service)
+    config = load_config()
+    run_scheduler(
+        redis_url() or DEFAULT_URL,
+        config=config.service,
+        digest_cron=config.notifications.digest_cron,
+    )

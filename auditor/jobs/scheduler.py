@@ -17,7 +17,7 @@ from auditor.jobs.queues import AUDITS, NOTIFICATIONS, SYNCS
 REMINDER_CHECK = 300  # seconds between checks for drift still open past its reminder ages
 
 
-def build(url: str, *, config: ServiceConfig) -> CronScheduler:
+def build(url: str, *, config: ServiceConfig, digest_cron: str = "0 9 * * *") -> CronScheduler:
     scheduler = CronScheduler(connection=connect(url), logging_level="WARNING")
     timeout = config.job_timeout
     scheduler.register(
@@ -31,9 +31,10 @@ def build(url: str, *, config: ServiceConfig) -> CronScheduler:
     scheduler.register(
         tasks.remind_open_drift, NOTIFICATIONS, interval=REMINDER_CHECK, job_timeout=timeout
     )
+    scheduler.register(tasks.daily_digest, NOTIFICATIONS, cron=digest_cron, job_timeout=timeout)
     return scheduler
 
 
-def run_scheduler(url: str, *, config: ServiceConfig) -> None:
+def run_scheduler(url: str, *, config: ServiceConfig, digest_cron: str = "0 9 * * *") -> None:
     """Run until SIGTERM (RQ's scheduler handles it)."""
-    build(url, config=config).start()  # type: ignore[no-untyped-call]
+    build(url, config=config, digest_cron=digest_cron).start()  # type: ignore[no-untyped-call]

@@ -17,7 +17,7 @@ from auditor.jobs import metrics, runtime
 from auditor.jobs.locks import held, sync_lease
 from auditor.model import AuditStats
 from auditor.service.operations import AuditedApp, adopt_as, audit_and_record, sync_as
-from auditor.store.records import SERVICE, Actor, EventType, LogEntry, Trigger
+from auditor.store.records import SERVICE, Actor, EventType, LogEntry, NewEvent, Trigger
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +195,21 @@ def remind_open_drift(*, at: str = "") -> dict[str, Any]:
     if events:
         runtime.jobs().notify()
     return {"reminders": [e.app for e in events]}
+
+
+def daily_digest(*, at: str = "") -> dict[str, Any]:
+    """The scheduler's digest time: one `daily-digest` event a day, that the notifiers
+    turn into each digest channel's summary (`at`, ISO time, stands in for now)."""
+    moment = datetime.fromisoformat(at) if at else datetime.now(UTC)
+    store = runtime.service().store
+    day = moment.date().isoformat()
+    if any(e.type == EventType.DAILY_DIGEST and e.fingerprint == day
+           for e in store.events(app="")):  # fmt: skip
+        return {"digest": day, "new": False}
+    new = NewEvent(app="", type=EventType.DAILY_DIGEST, fingerprint=day, payload={"day": day})
+    store.record_event(new, at=moment)
+    runtime.jobs().notify()
+    return {"digest": day, "new": True}
 
 
 def plan_rounds(*, trigger: str = "schedule") -> list[str]:

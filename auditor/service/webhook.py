@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from auditor.errors import AuditorError
 from auditor.secretenv import read_secret
-from auditor.store.records import Event
+from auditor.store.records import Event, EventType
 
 if TYPE_CHECKING:
     from auditor.config import WebhookSubscription
@@ -70,6 +70,8 @@ class WebhookNotifier:
         project, cluster = (state.project, state.cluster) if state else ("", "")
         if rule.triggers and str(event.type) not in rule.triggers:
             return
+        if not rule.triggers and event.type == EventType.DAILY_DIGEST:
+            return  # a Slack digest's cue: only for a webhook that asks for it
         if not (
             fnmatchcase(event.app, rule.app)
             and fnmatchcase(project, rule.project)

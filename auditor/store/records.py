@@ -37,6 +37,7 @@ class EventType(StrEnum):
     POLICY_VIOLATION_NEW = "policy-violation-new"
     AUTO_HEAL_BLOCKED = "auto-heal-blocked"
     DRIFT_STILL_OPEN = "drift-still-open"  # a reminder: drifted for longer than an age
+    DAILY_DIGEST = "daily-digest"  # time for the digest channels' summary (app "")
 
 
 class FindingKind(StrEnum):

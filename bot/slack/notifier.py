@@ -65,10 +65,14 @@ class SlackNotifier:
     def channels(self, event: Event, app: App | None, state: AppState | None) -> list[str]:
         project = app.project if app else (state.project if state else "")
         cluster = app.cluster if app else (state.cluster if state else "")
+        if event.type == EventType.DAILY_DIGEST:
+            digests = [s.channel for s in self.service.config.notifications.slack if s.digest]
+            return list(dict.fromkeys(digests))
         found = [
             s.channel
             for s in self.service.config.notifications.slack
-            if str(event.type) in s.triggers
+            if not s.digest
+            and str(event.type) in s.triggers
             and fnmatchcase(event.app, s.app)
             and fnmatchcase(project, s.project)
             and fnmatchcase(cluster, s.cluster)
@@ -77,17 +81,21 @@ class SlackNotifier:
 
     def send(self, event: Event) -> None:
         store = self.service.store
-        state = store.app(event.app)
-        app = self._app(event.app)
+        state = store.app(event.app) if event.app else None
+        app = self._app(event.app) if event.app else None
         now = datetime.now(UTC)
         if state is not None and state.snoozed_until and _aware(state.snoozed_until) > now:
             return
         channels = self.channels(event, app, state)
         if not channels:
             return
-        message = self.message(event, state, now=now)
         key = self.key(event)
         for channel in channels:
+            message = (
+                self.digest(channel, now=now)
+                if event.type == EventType.DAILY_DIGEST
+                else self.message(event, state, now=now)
+            )
             sent = store.sent_message(self.name, channel, key)
             if sent is not None and sent.event_id >= event.id:
                 continue  # sent before a failure in another channel: never twice
@@ -127,6 +135,8 @@ class SlackNotifier:
             return self._episode(event)
         if event.type == EventType.DRIFT_STILL_OPEN:
             return f"{self._episode(event)}|reminder|{event.payload.get('age', '')}"
+        if event.type == EventType.DAILY_DIGEST:
+            return f"digest|{event.fingerprint}"
         return f"{event.app}|{event.type}|{event.id}"
 
     def _episode(self, event: Event) -> str:
@@ -162,6 +172,23 @@ class SlackNotifier:
             return [blocks.section(f":rotating_light: New policy violations in {app}\n"
                                    + "\n".join(lines))]  # fmt: skip
         return [blocks.section(f":no_entry: {app}: {event.type} {str(payload)[:500]}")]
+
+    def digest(self, channel: str, *, now: datetime) -> list[blocks.Block]:
+        """A digest channel's summary: the drifted apps its subscriptions cover."""
+        rules = [s for s in self.service.config.notifications.slack
+                 if s.digest and s.channel == channel]  # fmt: skip
+        states = [
+            state
+            for state in self.service.store.apps()
+            if any(
+                fnmatchcase(state.name, r.app)
+                and fnmatchcase(state.project, r.project)
+                and fnmatchcase(state.cluster, r.cluster)
+                for r in rules
+            )
+        ]
+        return [blocks.section(f"*Daily drift digest* ({now:%Y-%m-%d})"),
+                *blocks.drift_blocks(states, now=now)][: blocks.MAX_BLOCKS]  # fmt: skip
 
     def _app(self, name: str) -> App | None:
         service = self.service

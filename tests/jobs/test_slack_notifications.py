@@ -45,7 +45,8 @@ def ops(
     def subscriptions(data: dict[str, object]) -> None:
         data["notifications"] = {
             "slack": [{"channel": "#drift", "app": "billing"}, {"channel": "#prod-ops",
-                       "cluster": "production", "triggers": ["drift-resolved"]}]
+                       "cluster": "production", "triggers": ["drift-resolved"]},
+                      {"channel": "#digest", "digest": True, "cluster": "in-cluster"}]
         }  # fmt: skip
 
     # An Argo CD user's own subscription, on the Application itself.
@@ -149,4 +150,23 @@ def test_a_failed_channel_is_retried_without_doubling_the_others(
     assert posts.count(("dev-team", "my-api-dev")) == 2  # failed once, then sent
     assert posts.count(("#drift", "my-api-dev")) == 1  # sent before the failure, not again
     assert posts.count(("#drift", "billing")) == 1  # held back by the failure, then sent
+    assert side.problems == []
+
+
+def test_a_digest_channel_gets_one_summary_a_day(ops: ServiceEnv, side: SlackSide) -> None:
+    tasks.plan_rounds()
+    work(ops)
+    make_drift(ops.world.kubectl)
+    tasks.plan_rounds()
+    work(ops)
+    assert not [b for m, b in side.calls if b["channel"] == "#digest"]  # no single events
+    morning = datetime(2026, 12, 4, 9, 0, tzinfo=UTC).isoformat()
+    assert tasks.daily_digest(at=morning) == {"digest": "2026-12-04", "new": True}
+    assert tasks.daily_digest(at=morning)["new"] is False  # once a day
+    work(ops)
+    (digest,) = [b for m, b in side.calls if b["channel"] == "#digest"]
+    text = "\n".join(str(block.get("text", {}).get("text", "")) for block in digest["blocks"])
+    assert "*Daily drift digest*" in text
+    assert "*my-api-dev*" in text and "*another-service-dev*" in text  # in-cluster ones
+    assert "*billing*" not in text  # production: not this digest's
     assert side.problems == []
