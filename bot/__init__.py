@@ -37,6 +37,6 @@ def create_app(
     app.register_blueprint(health)
     app.register_blueprint(metrics)
     settings = slack or SlackSettings.from_env()
-    if settings is not None and settings.signing_secret:
+    if settings is not None and (settings.signing_secret or settings.app_token):
         install_slack(app, resolved, settings)
     return app

@@ -18,6 +18,7 @@ from flask import Blueprint, Flask, Response, request
 from redis.exceptions import RedisError
 from slack_bolt import Ack, App, BoltResponse
 from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
@@ -44,7 +45,8 @@ def install(app: Flask, context: Context, settings: SlackSettings) -> None:
         )
 
     bolt = App(
-        signing_secret=settings.signing_secret,
+        signing_secret=settings.signing_secret or None,
+        request_verification_enabled=bool(settings.signing_secret),  # Socket Mode alone
         authorize=authorize,
         client=WebClient(base_url=settings.api_url),
         process_before_response=True,  # the ack is the HTTP answer; nothing runs after it
@@ -58,7 +60,7 @@ def install(app: Flask, context: Context, settings: SlackSettings) -> None:
     rejected = {"count": 0}
     blueprint = Blueprint("slack", __name__)
 
-    verifier = SignatureVerifier(settings.signing_secret)
+    verifier = SignatureVerifier(settings.signing_secret or "unused")
 
     @blueprint.post("/slack/events")
     def events() -> Response:
@@ -77,7 +79,16 @@ def install(app: Flask, context: Context, settings: SlackSettings) -> None:
         return response
 
     app.extensions["gitops-auditor-slack-rejected"] = rejected
-    app.register_blueprint(blueprint)
+    if settings.signing_secret:
+        app.register_blueprint(blueprint)
+    if settings.app_token:
+        # Socket Mode: Slack sends the same requests over a WebSocket this process opens
+        # (no public URL needed); the listeners above answer them the same way.
+        socket = SocketModeHandler(
+            bolt, app_token=settings.app_token, web_client=WebClient(base_url=settings.api_url)
+        )
+        socket.connect()  # type: ignore[no-untyped-call]  # background threads; reconnects
+        app.extensions["gitops-auditor-slack-socket"] = socket
 
 
 def _first_time(context: Context, signature: str) -> bool:

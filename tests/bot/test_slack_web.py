@@ -22,8 +22,8 @@ from auditor.service import Service
 from bot import create_app
 from bot.context import Context
 from bot.slack.settings import SlackSettings
-from tests.helpers.service import private_redis
-from tests.helpers.slack import command, signed
+from tests.helpers.service import private_redis, wait_for
+from tests.helpers.slack import command, signed, socket_mode_side
 
 pytestmark = [pytest.mark.redis]
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -107,3 +107,27 @@ def test_no_secret_or_token_in_the_logs(
         post(client, *signed(SECRET, command("status")))
     assert caplog.records  # the rejection was logged
     assert SECRET not in caplog.text and "xoxb-test-token" not in caplog.text
+
+
+def test_socket_mode_takes_commands_with_no_public_url(
+    tmp_path: Path, redis: EmbeddedRedis
+) -> None:
+    with socket_mode_side() as side:
+        service = Service(pipeline=Pipeline.from_config(Config(), cache_dir=tmp_path / "c"))
+        context = Context(service=service, redis_url=redis.url)
+        settings = SlackSettings(signing_secret="", app_token=side.app_token, api_url=side.api_url)
+        app = create_app(context=context, slack=settings)
+        try:
+            fields = command("diff my-api-production", response_url="http://x/r")
+            side.outgoing.append({"envelope_id": "env-1", "type": "slash_commands",
+                                  "accepts_response_payload": True, "payload": fields})  # fmt: skip
+            wait_for(lambda: side.acks, timeout=30)
+        finally:
+            app.extensions["gitops-auditor-slack-socket"].close()
+    (ack,) = side.acks
+    assert ack["envelope_id"] == "env-1" and "Working on" in ack["payload"]["text"]
+    (job_id,) = queued(redis)
+    job = Queue(AUDITS, connection=Redis.from_url(redis.url)).fetch_job(job_id)
+    assert job is not None and job.kwargs["text"] == "diff my-api-production"
+    assert side.connections >= 1 and side.problems == []
+    assert app.test_client().post("/slack/events", data="x").status_code == 404  # no HTTP

@@ -269,3 +269,80 @@ def signed_json(secret: str, body: str, *, at: float | None = None) -> dict[str,
         "X-Slack-Signature": "v0=" + digest.hexdigest(),
         "Content-Type": "application/json",
     }
+
+
+@dataclass
+class SocketSide:
+    """Slack's side of Socket Mode: `apps.connections.open` (checked for the app token)
+    hands out a WebSocket URL; the socket says hello, sends the envelopes queued in
+    `outgoing`, and keeps the client's acks in `acks`."""
+
+    url: str = ""
+    app_token: str = "xapp-1-contract-test"
+    outgoing: list[dict[str, Any]] = field(default_factory=list)
+    acks: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    connections: int = 0
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+
+@contextmanager
+def socket_mode_side() -> Iterator[SocketSide]:
+    """The stand-in on a free loopback port (aiohttp, in its own thread and loop)."""
+    import asyncio
+
+    from aiohttp import WSMsgType, web
+
+    side = SocketSide()
+
+    async def connections_open(request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {side.app_token}":
+            side.problems.append("apps.connections.open without the app token")
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        side.connections += 1
+        return web.json_response({"ok": True, "url": side.url.replace("http", "ws") + "/link"})
+
+    async def link(request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"type": "hello", "num_connections": 1,
+                                "connection_info": {"app_id": "A0APP"}})  # fmt: skip
+        sent = 0
+        while not socket.closed:
+            while sent < len(side.outgoing):
+                await socket.send_json(side.outgoing[sent])
+                sent += 1
+            try:
+                message = await socket.receive(timeout=0.1)
+            except TimeoutError:
+                continue
+            if message.type == WSMsgType.TEXT:
+                data = json.loads(message.data)
+                if "envelope_id" not in data:
+                    side.problems.append(f"a message that is no ack: {data}")
+                side.acks.append(data)
+            elif message.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.ERROR):
+                break
+        return socket
+
+    loop = asyncio.new_event_loop()
+    app = web.Application()
+    app.router.add_post("/api/apps.connections.open", connections_open)
+    app.router.add_get("/link", link)
+    runner = web.AppRunner(app)
+    loop.run_until_complete(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    loop.run_until_complete(site.start())
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    side.url = f"http://127.0.0.1:{port}"
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield side
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
