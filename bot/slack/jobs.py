@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from auditor.errors import AuditorError
@@ -116,7 +118,7 @@ def answer_command(
     jobs = runtime.jobs()
     jobs.release(pending)
     service = runtime.service()
-    actor = slack_actor(user, channel, groups)
+    actor = slack_actor(user, channel, (*groups, *user_groups(service, user)))
     reply: Answer
     if thread:
         reply = ThreadReply(_web_client(), channel=channel, thread=thread)
@@ -129,6 +131,7 @@ def answer_command(
             command = parse(text)
             if isinstance(command, Usage):
                 reply.send(command.message)
+                _logged(service, actor, "usage", "", result="refused")
                 return {"answer": "usage"}
             outcome = _run(service, actor, command, reply)
     except Forbidden as exc:
@@ -293,11 +296,43 @@ def _decide(service: Service, actor: Actor, ident: str, approve: bool, reply: An
     return "approved"
 
 
-def _logged(service: Service, actor: Actor, action: str, target: str) -> None:
+def _logged(
+    service: Service, actor: Actor, action: str, target: str, *, result: str = "answered"
+) -> None:
     service.store.log(
-        LogEntry(actor=actor, action=action, target=target, result="answered"),
+        LogEntry(actor=actor, action=action, target=target, result=result),
         at=datetime.now(UTC),
     )
+
+
+_GROUPS: dict[tuple[str, str], tuple[float, dict[str, tuple[str, ...]]]] = {}
+GROUPS_FOR = 300.0  # seconds a read of the workspace's user groups is reused
+
+
+def user_groups(service: Service, user: str) -> tuple[str, ...]:
+    """`slack-group:<id>` subjects of the user's Slack user groups, when the RBAC policy
+    names any (read with `usergroups.list`, once every few minutes)."""
+    if "slack-group:" not in service.config.rbac.policy:
+        return ()
+    settings = SlackSettings.from_env()
+    if settings is None or not settings.bot_token:
+        return ()
+    now = time.monotonic()
+    workspace = (settings.api_url, settings.bot_token)
+    cached = _GROUPS.get(workspace)
+    if cached is None or now - cached[0] > GROUPS_FOR:
+        try:
+            answer = _web_client().usergroups_list(include_users=True)
+        except SlackApiError as exc:
+            log.warning("slack: cannot read the user groups: %s", exc.response.get("error"))
+            return ()
+        members: dict[str, list[str]] = {}
+        for group in answer.get("usergroups") or []:
+            for member in group.get("users") or []:
+                members.setdefault(str(member), []).append(f"slack-group:{group['id']}")
+        cached = (now, {k: tuple(v) for k, v in members.items()})
+        _GROUPS[workspace] = cached
+    return cached[1].get(user, ())
 
 
 def _web_client() -> WebClient:

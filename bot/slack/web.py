@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, request
@@ -23,7 +24,9 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
+from auditor.errors import AuditorError
 from auditor.logs import current_request_id
+from auditor.store.records import Actor, LogEntry
 from bot.context import Context
 from bot.slack.commands import MAX_TEXT, Usage, help_text, parse, parse_ref
 from bot.slack.settings import SlackSettings
@@ -100,12 +103,25 @@ def _first_time(context: Context, signature: str) -> bool:
         return True
 
 
+def _log_refused(context: Context, command: dict[str, Any]) -> None:
+    """A command refused as bad text, in the audit log (never failing the ack)."""
+    user, channel = str(command.get("user_id") or ""), str(command.get("channel_id") or "")
+    actor = Actor(user=f"slack:{user}", via="slack", source=f"slack-channel:{channel}")
+    try:
+        context.service.store.log(
+            LogEntry(actor=actor, action="usage", result="refused"), at=datetime.now(UTC)
+        )
+    except AuditorError as exc:
+        log.warning("slack: cannot log a refused command: %s", exc.message)
+
+
 def _on_command(context: Context) -> Callable[..., None]:
     def on_command(ack: Ack, command: dict[str, Any]) -> None:
         text = str(command.get("text") or "")
         parsed = parse(text)
         if isinstance(parsed, Usage):
             ack(response_type="ephemeral", text=parsed.message)
+            _log_refused(context, command)
             return
         if parsed.verb == "help":
             ack(response_type="ephemeral", text=help_text())

@@ -19,6 +19,7 @@ from auditor.jobs.embedded import EmbeddedRedis
 from auditor.jobs.queues import AUDITS
 from auditor.pipeline import Pipeline
 from auditor.service import Service
+from auditor.store import SqlStore
 from bot import create_app
 from bot.context import Context
 from bot.slack.settings import SlackSettings
@@ -37,8 +38,9 @@ def redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
 
 @pytest.fixture
 def client(tmp_path: Path, redis: EmbeddedRedis) -> FlaskClient:
-    service = Service(pipeline=Pipeline.from_config(Config(), cache_dir=tmp_path / "cache"))
-    context = Context(service=service, redis_url=redis.url)
+    store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
+    pipeline = Pipeline.from_config(Config(), cache_dir=tmp_path / "cache")
+    context = Context(service=Service(pipeline=pipeline, store=store), redis_url=redis.url)
     settings = SlackSettings(signing_secret=SECRET, bot_token="xoxb-test-token")
     return create_app(context=context, slack=settings).test_client()
 
@@ -79,6 +81,9 @@ def test_text_that_is_no_job_is_answered_at_once(
     reply = json.loads(answer)
     assert reply["response_type"] == "ephemeral" and "/gitops" in reply["text"]
     assert queued(redis) == []
+    store = client.application.extensions["gitops-auditor"].service.store
+    refused = [(e.actor.user, e.action, e.result) for e in store.audit_log()]
+    assert refused == ([] if text == "help" else [("slack:U0VIEWER", "usage", "refused")])
 
 
 def test_forged_expired_tampered_and_replayed_requests_are_rejected(
@@ -113,8 +118,9 @@ def test_socket_mode_takes_commands_with_no_public_url(
     tmp_path: Path, redis: EmbeddedRedis
 ) -> None:
     with socket_mode_side() as side:
-        service = Service(pipeline=Pipeline.from_config(Config(), cache_dir=tmp_path / "c"))
-        context = Context(service=service, redis_url=redis.url)
+        store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
+        pipeline = Pipeline.from_config(Config(), cache_dir=tmp_path / "c")
+        context = Context(service=Service(pipeline=pipeline, store=store), redis_url=redis.url)
         settings = SlackSettings(signing_secret="", app_token=side.app_token, api_url=side.api_url)
         app = create_app(context=context, slack=settings)
         try:

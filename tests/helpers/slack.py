@@ -67,6 +67,7 @@ class SlackSide:
     replies: list[dict[str, Any]] = field(default_factory=list)  # and what each got
     rate_limit_next: int = 0  # answer this many Web API calls with 429 first
     failing: set[str] = field(default_factory=set)  # channels whose posts fail
+    groups: dict[str, set[str]] = field(default_factory=dict)  # user group id -> members
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: int = 0
 
@@ -79,6 +80,11 @@ class SlackSide:
         problems = []
         if headers.get("Authorization") != f"Bearer {TOKEN}":
             return 200, {"ok": False, "error": "invalid_auth"}
+        if method == "usergroups.list":
+            with self._lock:
+                self.calls.append((method, body if isinstance(body, dict) else {}))
+            groups = [{"id": g, "users": sorted(u)} for g, u in sorted(self.groups.items())]
+            return 200, {"ok": True, "usergroups": groups}
         if method not in ("chat.postMessage", "chat.update"):
             problems.append(f"unexpected method {method}")
         if not isinstance(body, dict) or not body.get("channel"):
@@ -153,6 +159,14 @@ def slack_side() -> Iterator[SlackSide]:
             self.send_header("Content-Type", "text/plain")
             self.end_headers()
             self.wfile.write(b"invalid" if problems else b"ok")
+
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            method = self.path.split("?", 1)[0][5:] if self.path.startswith("/api/") else ""
+            status, answer = side.web_api(method, self.headers, {})
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(json.dumps(answer).encode())
 
         def log_message(self, *args: object) -> None:
             pass

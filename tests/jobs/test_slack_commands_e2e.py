@@ -6,6 +6,8 @@ an operator it heals the cluster and the message shows the outcome per object.""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,7 +47,8 @@ def ops(
 ) -> Iterator[ServiceEnv]:
     def rbac(data: dict[str, object]) -> None:
         data["rbac"] = {
-            "policy": f"g, slack:{OPERATOR}, role:admin\ng, slack:{SECOND}, role:admin\n",
+            "policy": f"g, slack:{OPERATOR}, role:admin\ng, slack:{SECOND}, role:admin\n"
+            "g, slack-group:S0SRE, role:admin\n",
             "approvals": [{"app": "my-api-production"}],
         }
 
@@ -102,6 +105,17 @@ def test_diff_and_sync_from_slack(ops: ServiceEnv, side: SlackSide) -> None:
     assert "`spec.template.spec.containers[name=my-api].image`" in diff
     assert "`myregistry.com/my-api:v1.4.3-hotfix`" in diff and "by kubectl set" in diff
     assert "Sync now" in diff and side.problems == []
+
+    leaked = "postgres://billing:hunter2-leaked@db.billing:5432/billing"
+    patch = json.dumps({"stringData": {"DATABASE_URL": leaked}})  # changed by hand
+    ops.world.kubectl("patch", "secret", "billing-db", "-n", "billing", "--type=merge",
+                      "-p", patch, context="production")  # fmt: skip
+    slash(client, side, "diff billing", user=VIEWER)
+    work(ops)
+    secret_diff = side.texts()[-1]
+    assert "Secret billing/billing-db" in secret_diff and "<secret sha256:" in secret_diff
+    assert "hunter2-leaked" not in secret_diff and "example-only" not in secret_diff
+    assert base64.b64encode(leaked.encode()).decode() not in secret_diff
 
     slash(client, side, "sync billing", user=VIEWER)
     work(ops)
@@ -181,9 +195,29 @@ def test_a_mention_is_answered_in_its_thread(
     response = client.post("/slack/events", data=body, headers=signed_json(SECRET, body))
     assert response.status_code == 200
     work(ops)
-    (call,) = side.calls
-    method, answer = call
-    assert method == "chat.postMessage" and answer["channel"] == "C0OPS"
+    (answer,) = [b for m, b in side.calls if m == "chat.postMessage"]
+    assert answer["channel"] == "C0OPS"
     assert answer["thread_ts"] == "1700000123.000200"
     assert "*billing* (platform, `production`): Synced, Healthy" in answer["text"]
     assert side.problems == []
+
+
+def test_slack_user_groups_are_rbac_subjects(
+    ops: ServiceEnv, side: SlackSide, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SLACK_API_URL", side.api_url)
+    side.groups = {"S0SRE": {"U0SRE"}, "S0OTHER": {VIEWER}}
+    tasks.plan_rounds()
+    work(ops)
+    make_drift(ops.world.kubectl)
+    context = Context(service=runtime.service(), redis_url=ops.env["REDIS_URL"])
+    client = create_app(context=context, slack=SlackSettings(signing_secret=SECRET)).test_client()
+    slash(client, side, "sync billing", user=VIEWER)  # in another group: still a viewer
+    work(ops)
+    assert ":no_entry:" in side.texts()[-1]
+    slash(client, side, "sync billing", user="U0SRE")  # an admin through S0SRE
+    work(ops)
+    assert ":white_check_mark: Sync of *billing* done" in side.texts()[-1]
+    assert replicas(ops) == "2"
+    assert [m for m, _ in side.calls].count("usergroups.list") == 1  # read once, reused
