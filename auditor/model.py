@@ -238,6 +238,18 @@ class Project:
 
 
 @dataclass(frozen=True)
+class DiscoveryFailure:
+    """Something that should have declared apps and could not: an ApplicationSet that
+    failed to generate, a manifest file that failed to parse. An audit reports each as
+    Unknown, as `check` does, so the apps it hides are never silently missing."""
+
+    name: str  # the ApplicationSet's name, or the file's path
+    kind: str  # ApplicationSet, file
+    message: str
+    origin: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
 class Discovery:
     """Everything found in one revision of a repo: apps, projects and per-file problems.
 
@@ -250,6 +262,7 @@ class Discovery:
     projects: tuple[Project, ...] = ()
     problems: tuple[str, ...] = ()
     declared: tuple[Resource, ...] = ()
+    failures: tuple[DiscoveryFailure, ...] = ()
 
     def app(self, name: str) -> App | None:
         return next((a for a in self.apps if a.name == name), None)

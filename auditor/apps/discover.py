@@ -38,6 +38,7 @@ from auditor.model import (
     AppSource,
     Destination,
     Discovery,
+    DiscoveryFailure,
     Mode,
     Project,
     Resource,
@@ -165,6 +166,7 @@ class _Collector:
         self.apps: dict[str, App] = {}
         self.projects: list[Project] = []
         self.problems: list[str] = []
+        self.failures: list[DiscoveryFailure] = []
         self.declared: list[Resource] = []
 
     def _lookup(self, url: str, revision: str) -> Path | None:
@@ -211,6 +213,8 @@ class _Collector:
                 generated = expand_application_set(body, ctx_for=self._ctx)
             except AuditorError as exc:
                 self.problems.append(f"{origin.path}:{origin.line}: {exc.message}")
+                failure = DiscoveryFailure(appset, "ApplicationSet", exc.message, origin)
+                self.failures.append(failure)
                 return
             for manifest in generated:
                 app = parse_application(
@@ -226,6 +230,7 @@ class _Collector:
             projects=tuple(sorted(self.projects, key=lambda p: p.name)),
             problems=tuple(self.problems),
             declared=tuple(self.declared),
+            failures=tuple(self.failures),
         )
 
 
@@ -247,7 +252,7 @@ def discover(
         repo_lookup=repo_lookup,
         identities=identities,
     )
-    for rel, line, body in _argo_documents(root, collector.problems):
+    for rel, line, body in _argo_documents(root, collector.problems, collector.failures):
         collector.take(body, origin=SourceLocation(path=rel, line=line))
     for extra in config.apps:
         collector.add(_config_app(extra, resolver=collector.resolver, repo_url=repo_url))
@@ -284,6 +289,7 @@ def adopt_children(
     }
     collector.projects = list(discovery.projects)
     collector.problems = list(discovery.problems)
+    collector.failures = list(discovery.failures)
     collector.declared = list(discovery.declared)
     for resource in manifests:
         origin = resource.source or SourceLocation(path=parent.source.path)
@@ -311,7 +317,7 @@ _BUILD_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization", "Cha
 
 
 def _argo_documents(
-    root: Path, problems: list[str]
+    root: Path, problems: list[str], failures: list[DiscoveryFailure]
 ) -> Iterator[tuple[str, int, Mapping[str, Any]]]:
     for file in _manifest_files(root):
         rel = file.relative_to(root).as_posix()
@@ -321,6 +327,7 @@ def _argo_documents(
             docs = parse_file(file, display=rel)
         except ManifestError as exc:
             problems.append(f"{exc.message} (file skipped)")
+            failures.append(DiscoveryFailure(rel, "file", exc.message, SourceLocation(rel)))
             continue
         for doc in docs:
             if isinstance(doc.body, Mapping):

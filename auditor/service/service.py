@@ -11,7 +11,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from functools import cached_property
 from typing import TypedDict
@@ -21,14 +21,17 @@ from auditor.forge import Forge
 from auditor.model import (
     AdoptResult,
     App,
+    AppReport,
     AuditReport,
     Discovery,
+    DiscoveryFailure,
     Remediation,
     RenderedApp,
     SyncResult,
+    SyncStatus,
 )
 from auditor.pipeline import Pipeline, Progress, default_cache_dir, find_app
-from auditor.pipeline.audit import audit
+from auditor.pipeline.audit import audit, unknown
 from auditor.pipeline.check import check
 from auditor.pipeline.remediation import remediate
 from auditor.pipeline.sync import SyncRequest, adopt, sync
@@ -69,6 +72,18 @@ class AuditResult:
 
     workspace: Workspace
     report: AuditReport
+
+
+def failure_report(failure: DiscoveryFailure, *, revision: str) -> AppReport:
+    """An Unknown entry for an ApplicationSet that failed to generate (or a manifest file
+    that failed to parse): the apps it declares cannot be audited."""
+    where = failure.origin.path if failure.origin else ""
+    name = f"{failure.name} ({failure.kind})" if failure.kind != "file" else failure.name
+    return unknown(
+        AppReport(name=name, project="", cluster="", namespace="", path=where,
+                  revision=revision, sync=SyncStatus.UNKNOWN),
+        f"{failure.kind} {failure.name} declares no apps: {failure.message}",
+    )  # fmt: skip
 
 
 class Service:
@@ -194,6 +209,10 @@ class Service:
             progress=progress,
             projects=space.discovery.projects,
         )
+        if not apps:  # what could not even declare its apps is Unknown, never left out
+            failed = tuple(failure_report(f, revision=report.revision)
+                           for f in space.discovery.failures)  # fmt: skip
+            report = replace(report, apps=(*report.apps, *failed))
         return AuditResult(workspace=space, report=report)
 
     def remediate(self, run: AuditResult, *, heal: bool, pr: bool) -> Remediation:
