@@ -84,6 +84,7 @@ def record_audit(
         "mode": context.mode,
         "sync_status": str(report.sync),
         "health_status": _health(report),
+        "health_message": report.health.message if report.health else "",
         "error": report.error,
         "revision": report.revision,
         "drift_fingerprint": drift_fp,

@@ -88,6 +88,7 @@ class AppState:
     snoozed_until: datetime | None
     last_run_id: int | None
     updated_at: datetime
+    health_message: str = ""
 
 
 @dataclass(frozen=True)

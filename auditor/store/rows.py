@@ -47,6 +47,7 @@ def app_state(row: Row) -> AppState:
         mode=row["mode"],
         sync_status=row["sync_status"],
         health_status=row["health_status"] or "",
+        health_message=row["health_message"] or "",
         error=row["error"],
         revision=row["revision"],
         drift_fingerprint=row["drift_fingerprint"] or "",

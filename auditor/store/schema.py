@@ -41,6 +41,7 @@ apps = Table(
     Column("mode", String(16), nullable=False, default="report"),
     Column("sync_status", String(16), nullable=False),
     Column("health_status", String(16), nullable=False, default=""),
+    Column("health_message", Text, nullable=False, default=""),
     Column("error", Text, nullable=True),
     Column("revision", String(64), nullable=False, default=""),
     Column("drift_fingerprint", String(64), nullable=False, default=""),

@@ -106,6 +106,8 @@ def app_blocks(state: AppState, findings: Sequence[Finding], *, now: datetime) -
     """One app's state and its open findings: drift first, unmanaged changes apart."""
     health = state.health_status or "Unknown"
     head = f"*{state.name}* is *{state.sync_status}* ({health}) on `{state.cluster}`"
+    if state.health_message and health not in ("Healthy", "Unknown"):
+        head += f"\n_{state.health_message[:300]}_"
     if state.error:
         head += f"\n:warning: {state.error[:500]}"
     blocks = [section(head)]

@@ -281,6 +281,31 @@ def test_the_app_health_is_stored_with_its_state(store: SqlStore) -> None:
     store.record_audit(degraded, context=at(0))
     state = store.app("web")
     assert state is not None and state.health_status == "Degraded"
+    assert state.health_message == "Deployment has no pods"
+    store.record_audit(replace(report(), health=Health(HealthStatus.HEALTHY)), context=at(1))
+    healed = store.app("web")
+    assert healed is not None and (healed.health_status, healed.health_message) == ("Healthy", "")
+
+
+def test_an_older_database_is_upgraded_keeping_its_apps(store: SqlStore) -> None:
+    from auditor.store import migrate
+
+    store.drop()
+    migrate.upgrade(store.engine, "0001")
+    with store.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO apps (name, project, cluster, namespace, path, mode, sync_status,"
+                " health_status, revision, drift_fingerprint, updated_at) VALUES ('old', 'p',"
+                " 'c', 'n', 'a', 'report', 'Synced', 'Healthy', 'r', '', :at)"
+            ),
+            {"at": NOW},
+        )
+    assert store.revision() == "0001"
+    store.upgrade()
+    assert store.revision() == head()
+    kept = store.app("old")
+    assert kept is not None and kept.sync_status == "Synced" and kept.health_message == ""
 
 
 def test_writers_in_several_processes_wait_for_each_other(store: SqlStore) -> None:
