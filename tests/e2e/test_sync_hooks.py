@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor.config import Config, PolicyConfig
 from auditor.model import ActionKind, SyncStatus
 from tests.helpers.cluster import application, one_cluster
 
@@ -113,3 +114,33 @@ def test_a_failed_presync_hook_stops_the_sync_and_runs_syncfail(tmp_path: Path) 
         assert by_name["page"].action == ActionKind.HOOK and by_name["page"].phase == "SyncFail"
         assert jobs(world, "broken") == ["page"]
         assert world.run("get", "configmap", "settings", "-n", "broken", check=False) == ""
+
+
+ODD = {
+    **FILES,
+    "shop/notify.yaml": job("""  generateName: notify-
+          annotations:
+            argocd.argoproj.io/hook: PostSync
+            note: 'say "done" \\\\ then ''quit'''"""),
+}
+
+
+def test_the_builtin_policies_read_hook_jobs_and_odd_strings_in_an_audit(
+    tmp_path: Path,
+) -> None:
+    with one_cluster(tmp_path, ODD, config=Config()) as world:  # the built-in library
+        assert world.sync("shop").done
+        report = world.audit("shop")
+        assert report.sync == SyncStatus.SYNCED and report.error is None
+        hooks = [v for v in report.violations if v.resource and v.resource.kind == "Job"]
+        assert hooks, report.violations  # the hook Jobs were policy input, read intact
+        assert all(v.policy and v.message for v in report.violations)
+        assert not any("invalid JSON" in v.message for v in report.violations)
+
+
+def test_no_policies_at_all_means_no_violations_in_an_audit(tmp_path: Path) -> None:
+    config = Config(policy=PolicyConfig(builtin=False))
+    with one_cluster(tmp_path, FILES, config=config) as world:
+        assert world.sync("shop").done
+        report = world.audit("shop")
+        assert report.sync == SyncStatus.SYNCED and report.violations == ()

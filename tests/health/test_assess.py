@@ -176,3 +176,28 @@ def test_app_health_skips_ignored_checks_and_suspended_jobs() -> None:
         ]
     )
     assert got.status == HealthStatus.HEALTHY
+
+
+def replicaset(spec: dict[str, object], status: dict[str, object], generation: int = 1) -> dict:
+    return {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": "web-7d9", "namespace": "shop", "generation": generation},
+            "spec": spec, "status": {"observedGeneration": 1, **status}}  # fmt: skip
+
+
+def test_replicaset_follows_argo_cd_s_builtin_check() -> None:
+    assert resource_health(replicaset({"replicas": 3}, {"availableReplicas": 3})) == Health(
+        HealthStatus.HEALTHY
+    )
+    waiting = resource_health(replicaset({"replicas": 3}, {"availableReplicas": 1}))
+    assert waiting.status == HealthStatus.PROGRESSING
+    assert waiting.message == (
+        "Waiting for rollout to finish: 1 out of 3 new replicas are available..."
+    )
+    quota = 'pods "web-7d9-" is forbidden: exceeded quota'
+    failed = {"conditions": [{"type": "ReplicaFailure", "status": "True", "message": quota}]}
+    degraded = resource_health(replicaset({"replicas": 3}, {"availableReplicas": 0, **failed}))
+    assert degraded.status == HealthStatus.DEGRADED and "exceeded quota" in degraded.message
+    behind = resource_health(replicaset({"replicas": 3}, {"availableReplicas": 3}, generation=2))
+    assert behind.status == HealthStatus.PROGRESSING  # the controller has not seen it yet
+    scaled_down = resource_health(replicaset({"replicas": 0}, {}))
+    assert scaled_down.status == HealthStatus.HEALTHY
