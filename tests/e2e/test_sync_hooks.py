@@ -4,6 +4,7 @@ never compared, pruned or healed, and `--dry-run` lists them."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,54 @@ def test_no_policies_at_all_means_no_violations_in_an_audit(tmp_path: Path) -> N
         assert world.sync("shop").done
         report = world.audit("shop")
         assert report.sync == SyncStatus.SYNCED and report.violations == ()
+
+
+DEPLOYMENT = """
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 1
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec: {containers: [{name: web, image: "nginx:1.27"}]}
+    """
+SLOW = {
+    "apps/slow.yaml": application("slow"),
+    "slow/deployment.yaml": DEPLOYMENT,
+    "slow/smoke.yaml": job("""  name: smoke
+          annotations: {argocd.argoproj.io/hook: PostSync}"""),
+}
+ROLLED_OUT = {"status": {
+    "observedGeneration": 1, "replicas": 1, "updatedReplicas": 1, "readyReplicas": 1,
+    "availableReplicas": 1,
+    "conditions": [
+        {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"},
+        {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"},
+    ],
+}}  # fmt: skip
+COMPLETE = {"status": {"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]}}
+
+
+def test_post_sync_hooks_wait_until_the_waves_are_healthy(tmp_path: Path) -> None:
+    """No controllers: the Deployment stays Progressing until the test rolls it out."""
+    with one_cluster(tmp_path, SLOW, controllers=False) as world:
+        seen: list[tuple[bool, list[str]]] = []
+
+        def slow_rollout(_seconds: float) -> None:
+            rolled = bool(world.get("deployment", "web", "-n", "slow").get("status"))
+            seen.append((rolled, jobs(world, "slow")))
+            if not rolled and len(seen) >= 3:  # the rollout finishes after a few polls
+                world.run("patch", "deployment", "web", "-n", "slow", "--subresource=status",
+                          "--type=merge", "-p", json.dumps(ROLLED_OUT))  # fmt: skip
+            elif "smoke" in jobs(world, "slow"):
+                world.run("patch", "job", "smoke", "-n", "slow", "--subresource=status",
+                          "--type=merge", "-p", json.dumps(COMPLETE))  # fmt: skip
+
+        result = world.sync("slow", sleep=slow_rollout)
+        assert result.done, result
+        waiting = [js for rolled, js in seen if not rolled]
+        assert len(waiting) >= 3 and all(js == [] for js in waiting)  # no PostSync yet
+        ran = [(a.phase, a.action, a.key.name) for a in result.actions]
+        assert ran[-1] == ("PostSync", ActionKind.HOOK, "smoke")

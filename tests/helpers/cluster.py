@@ -5,7 +5,7 @@ sync its apps through the real pipeline (real git, real kubectl, kubesim over HT
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +81,14 @@ class World:
         assert app is not None, f"no app {name}"
         return audit(self.pipeline, checkout, [app], projects=discovery.projects).apps[0]
 
-    def sync(self, name: str, *, prune: bool = False, dry_run: bool = False) -> SyncResult:
+    def sync(
+        self,
+        name: str,
+        *,
+        prune: bool = False,
+        dry_run: bool = False,
+        sleep: Callable[[float], None] = lambda _: None,
+    ) -> SyncResult:
         checkout = self.pipeline.sources.checkout(str(self.repo), "main")
         discovery = self.pipeline.discover(checkout)
         app = discovery.app(name)
@@ -92,7 +99,7 @@ class World:
             app,
             request=SyncRequest(prune=prune, dry_run=dry_run),
             projects=discovery.projects,
-            sleep=lambda _: None,
+            sleep=sleep,
         )
 
 
@@ -118,15 +125,22 @@ def quiet_policies(tmp_path: Path) -> Config:
 
 @contextmanager
 def one_cluster(
-    tmp_path: Path, files: Mapping[str, str], *, config: Config | None = None
+    tmp_path: Path,
+    files: Mapping[str, str],
+    *,
+    config: Config | None = None,
+    controllers: bool = True,
 ) -> Iterator[World]:
     """`files` (path -> text) as a git repository and one running kubesim (with
-    `quiet_policies` unless a config is given)."""
+    `quiet_policies` unless a config is given; without `controllers`, workload status
+    changes only when a test writes it)."""
     tree = tmp_path / "tree"
     write_tree(tree, files)
     repo = tmp_path / "repo"
     init_repo(tree, repo)
-    with running_fleet(tmp_path / "clusters", clusters=("in-cluster",)) as fleet:
+    with running_fleet(
+        tmp_path / "clusters", clusters=("in-cluster",), controllers=controllers
+    ) as fleet:
         kubectl = Kubectl(kubeconfig=fleet.kubeconfig, home=tmp_path)
         pipeline = Pipeline.from_config(
             config or quiet_policies(tmp_path),
