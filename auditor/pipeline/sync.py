@@ -219,6 +219,7 @@ def plan_options(pipeline: Pipeline, app: App, compared: _Compared, *, prune: bo
         sync_options=app.sync_policy.sync_options,
         strict=app.name in config.diff.strict_apps,
         label_key=config.tracking.instance_label_key,
+        tracking="label" if config.tracking.method == "auto" else config.tracking.method,
         create_namespace=create,
         diff=diff_options(config, app, compared.facts),
     )

@@ -13,6 +13,7 @@ from typing import Any
 
 from auditor.diff.options import DiffOptions
 from auditor.diff.paths import render
+from auditor.live.tracking import with_tracking
 from auditor.model import (
     AppReport,
     FieldChange,
@@ -94,6 +95,7 @@ class PlanOptions:
     sync_options: tuple[str, ...] = ()
     strict: bool = False
     label_key: str = "app.kubernetes.io/instance"
+    tracking: str = "label"  # how a created object is tracked: label, annotation, both
     create_namespace: str = ""
     diff: DiffOptions = field(default_factory=DiffOptions)
     guarded: Mapping[ResourceKey, tuple[str, str]] = field(default_factory=dict)
@@ -216,8 +218,9 @@ def _apply_step(
     kept = preserved_paths(resource.body, live, key=drift.key, options=options.diff)
     body = keep_live(resource.body, live, kept)
     if live is None:  # Missing: tracked as this app's from its creation on
-        meta = body.setdefault("metadata", {})
-        meta["labels"] = {**(meta.get("labels") or {}), options.label_key: options.app}
+        tracked = with_tracking(body, {"metadata": {}}, app=options.app,
+                                label_key=options.label_key, method=options.tracking)  # fmt: skip
+        body = dict(tracked)
     removals = [c.path for c in drift.changes if c.desired is None and c.live is not None]
     changes = list(drift.changes)
     if options.strict:
