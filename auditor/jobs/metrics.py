@@ -154,7 +154,7 @@ class ServiceCollector(Collector):
                 hand[finding.app] += 1
                 continue
             resources[finding.app].add(finding.resource)
-            seen = _aware(finding.first_seen)
+            seen = finding.first_seen  # aware UTC, as the store gives times
             if finding.app not in first or seen < first[finding.app]:
                 first[finding.app] = seen
         for state in apps.values():
@@ -258,7 +258,3 @@ class ServiceCollector(Collector):
             jobs.add_metric([name, "started"], started.count)
             jobs.add_metric([name, "failed"], failed.count)
         return jobs
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -25,13 +25,8 @@ def due(
         since = state.drift_since
         if state.sync_status != "OutOfSync" or since is None:
             continue
-        since = since if since.tzinfo else since.replace(tzinfo=UTC)
-        snoozed = state.snoozed_until
-        if (
-            snoozed is not None
-            and (snoozed if snoozed.tzinfo else snoozed.replace(tzinfo=UTC)) > now
-        ):
-            continue
+        if state.snoozed_until is not None and state.snoozed_until > now:
+            continue  # the store's times are aware UTC
         for age in sorted(ages):
             if now - since < timedelta(seconds=age):
                 break
@@ -61,7 +56,3 @@ def remind(service: Service, *, now: datetime | None = None) -> list[Event]:
     }
     ages = service.config.notifications.reminders
     return [store.record_event(new, at=at) for new in due(states, ages=ages, sent=sent, now=at)]
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -84,7 +84,7 @@ class SlackNotifier:
         state = store.app(event.app) if event.app else None
         app = self._app(event.app) if event.app else None
         now = datetime.now(UTC)
-        if state is not None and state.snoozed_until and _aware(state.snoozed_until) > now:
+        if state is not None and state.snoozed_until and state.snoozed_until > now:
             return
         channels = self.channels(event, app, state)
         if not channels:
@@ -207,7 +207,3 @@ def notifiers(service: Service, settings: SlackSettings | None) -> Sequence[Slac
         return ()
     client = WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=30)
     return (SlackNotifier(service, client),)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
