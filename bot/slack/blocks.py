@@ -66,6 +66,11 @@ def section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
+def message(parts: Sequence[Block] | str) -> list[Block]:
+    """A message's blocks: a text as one section, or the blocks as they are."""
+    return [section(parts)] if isinstance(parts, str) else list(parts)
+
+
 def context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:MAX_TEXT]}]}
 

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from auditor.store.records import Actor
+
 MAX_TEXT = 400  # characters; Slack allows 4,000, no real command comes near this
 VERBS = {
     "sync": "sync <app> [--prune] [--dry-run]: make the cluster match Git",
@@ -161,6 +163,16 @@ def resolve(ref: AppRef, apps: Sequence[Known]) -> Resolved | Unresolved:
     close = difflib.get_close_matches(ref.app, sorted({a.name for a in apps}), n=3, cutoff=0.6)
     hint = f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
     return Unresolved(f"No app `{ref}`.{hint}")
+
+
+def slack_actor(user: str, channel: str, groups: Sequence[str] = ()) -> Actor:
+    """The Slack user as the service sees them: RBAC subjects for user, groups, channel."""
+    return Actor(
+        user=f"slack:{user}",
+        via="slack",
+        source=f"slack-channel:{channel}",
+        groups=(*groups, f"slack-channel:{channel}"),
+    )
 
 
 def _shown(text: str, limit: int = 40) -> str:

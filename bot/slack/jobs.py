@@ -29,7 +29,16 @@ from auditor.service.operations import Forbidden, audit_and_record, authorize, s
 from auditor.service.rbac import GET, SYNC, UPDATE
 from auditor.store.records import Actor, LogEntry, Trigger
 from bot.slack import blocks
-from bot.slack.commands import Command, Known, Resolved, Usage, help_text, parse, resolve
+from bot.slack.commands import (
+    Command,
+    Known,
+    Resolved,
+    Usage,
+    help_text,
+    parse,
+    resolve,
+    slack_actor,
+)
 from bot.slack.settings import SlackSettings
 
 log = logging.getLogger(__name__)
@@ -48,7 +57,7 @@ class Reply:
         public: bool = False,
         replace: bool = False,
     ) -> None:
-        body = [blocks.section(parts)] if isinstance(parts, str) else list(parts)
+        body = blocks.message(parts)
         response = self.client.send(
             text=blocks.plain(body),
             blocks=body,
@@ -76,7 +85,7 @@ class ThreadReply:
         public: bool = False,
         replace: bool = False,
     ) -> None:
-        body = [blocks.section(parts)] if isinstance(parts, str) else list(parts)
+        body = blocks.message(parts)
         text = blocks.plain(body)
         if replace and self.last:
             self.client.chat_update(channel=self.channel, ts=self.last, blocks=body, text=text)
@@ -88,16 +97,6 @@ class ThreadReply:
 
 
 Answer = Reply | ThreadReply
-
-
-def slack_actor(user: str, channel: str, groups: Sequence[str] = ()) -> Actor:
-    """The Slack user as the service sees them: RBAC subjects for user, groups, channel."""
-    return Actor(
-        user=f"slack:{user}",
-        via="slack",
-        source=f"slack-channel:{channel}",
-        groups=(*groups, f"slack-channel:{channel}"),
-    )
 
 
 def answer_command(
@@ -340,4 +339,4 @@ def _web_client() -> WebClient:
     settings = SlackSettings.from_env()
     if settings is None or not settings.bot_token:
         raise AuditorError("SLACK_BOT_TOKEN is not set: cannot answer in a thread")
-    return WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=30)
+    return settings.bot_client()

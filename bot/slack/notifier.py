@@ -205,5 +205,4 @@ def notifiers(service: Service, settings: SlackSettings | None) -> Sequence[Slac
     """The Slack notifier when a bot token is set up."""
     if settings is None or not settings.bot_token:
         return ()
-    client = WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=30)
-    return (SlackNotifier(service, client),)
+    return (SlackNotifier(service, settings.bot_client()),)

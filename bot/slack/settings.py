@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from slack_sdk import WebClient
+
 from auditor.secretenv import read_secret
 
 
@@ -34,3 +36,7 @@ class SlackSettings:
             api_url=api_url if api_url.endswith("/") else api_url + "/",
             app_token=app_token,
         )
+
+    def bot_client(self) -> WebClient:
+        """The bot's Web API client (chat, user groups), bounded to 30 s a call."""
+        return WebClient(token=self.bot_token, base_url=self.api_url, timeout=30)

@@ -26,9 +26,9 @@ from slack_sdk.signature import SignatureVerifier
 
 from auditor.errors import AuditorError
 from auditor.logs import current_request_id
-from auditor.store.records import Actor, LogEntry
+from auditor.store.records import LogEntry
 from bot.context import Context
-from bot.slack.commands import MAX_TEXT, Usage, help_text, parse, parse_ref
+from bot.slack.commands import MAX_TEXT, Usage, help_text, parse, parse_ref, slack_actor
 from bot.slack.settings import SlackSettings
 
 log = logging.getLogger(__name__)
@@ -105,8 +105,7 @@ def _first_time(context: Context, signature: str) -> bool:
 
 def _log_refused(context: Context, command: dict[str, Any]) -> None:
     """A command refused as bad text, in the audit log (never failing the ack)."""
-    user, channel = str(command.get("user_id") or ""), str(command.get("channel_id") or "")
-    actor = Actor(user=f"slack:{user}", via="slack", source=f"slack-channel:{channel}")
+    actor = slack_actor(str(command.get("user_id") or ""), str(command.get("channel_id") or ""))
     try:
         context.service.store.log(
             LogEntry(actor=actor, action="usage", result="refused"), at=datetime.now(UTC)
