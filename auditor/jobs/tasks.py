@@ -203,8 +203,7 @@ def daily_digest(*, at: str = "") -> dict[str, Any]:
     moment = datetime.fromisoformat(at) if at else datetime.now(UTC)
     store = runtime.service().store
     day = moment.date().isoformat()
-    if any(e.type == EventType.DAILY_DIGEST and e.fingerprint == day
-           for e in store.events(app="")):  # fmt: skip
+    if day in store.event_fingerprints(EventType.DAILY_DIGEST, apps=[""]):
         return {"digest": day, "new": False}
     new = NewEvent(app="", type=EventType.DAILY_DIGEST, fingerprint=day, payload={"day": day})
     store.record_event(new, at=moment)

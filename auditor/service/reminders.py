@@ -48,11 +48,6 @@ def remind(service: Service, *, now: datetime | None = None) -> list[Event]:
     at = now or datetime.now(UTC)
     store = service.store
     states = [s for s in store.apps() if s.sync_status == "OutOfSync" and s.drift_since]
-    sent = {
-        e.fingerprint
-        for state in states
-        for e in store.events(app=state.name)
-        if e.type == EventType.DRIFT_STILL_OPEN
-    }
+    sent = store.event_fingerprints(EventType.DRIFT_STILL_OPEN, apps=[s.name for s in states])
     ages = service.config.notifications.reminders
     return [store.record_event(new, at=at) for new in due(states, ages=ages, sent=sent, now=at)]

@@ -521,6 +521,19 @@ class SqlStore:
             query = query.where(table.c.app == app)
         return self._read(lambda conn: [rows.event(r._mapping) for r in conn.execute(query)])
 
+    def event_fingerprints(self, kind: EventType, *, apps: Sequence[str]) -> set[str]:
+        """The fingerprints of every stored event of type `kind` of these apps (to emit an
+        event once: a reminder per drift and age, a digest per day)."""
+        if not apps:
+            return set()
+        table = schema.events
+        query = (
+            select(table.c.fingerprint)
+            .where(table.c.type == str(kind))
+            .where(table.c.app.in_(list(apps)))
+        )
+        return self._read(lambda conn: {str(r[0]) for r in conn.execute(query)})
+
 
 def _add_events(conn: Connection, new: Sequence[NewEvent], *, at: datetime) -> list[Event]:
     out = []

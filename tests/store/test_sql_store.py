@@ -328,3 +328,18 @@ def test_writers_in_several_processes_wait_for_each_other(store: SqlStore) -> No
             each.engine.dispose()
     assert store.count_runs() == len(stores) * 10 * len(apps)
     assert {a.name for a in store.apps()} == set(apps)
+
+
+def test_event_fingerprints_of_a_kind_see_past_any_number_of_other_events(
+    store: SqlStore,
+) -> None:
+    from auditor.store.records import NewEvent
+
+    for i in range(600):  # more than one page of events
+        store.record_event(NewEvent("web", EventType.SYNC_SUCCEEDED, f"op-{i}", {}), at=NOW)
+    store.record_event(NewEvent("web", EventType.DRIFT_STILL_OPEN, "web-1h", {}), at=NOW)
+    store.record_event(NewEvent("api", EventType.DRIFT_STILL_OPEN, "api-1h", {}), at=NOW)
+    assert store.event_fingerprints(EventType.DRIFT_STILL_OPEN, apps=["web"]) == {"web-1h"}
+    both = store.event_fingerprints(EventType.DRIFT_STILL_OPEN, apps=["web", "api"])
+    assert both == {"web-1h", "api-1h"}
+    assert store.event_fingerprints(EventType.DRIFT_STILL_OPEN, apps=[]) == set()
