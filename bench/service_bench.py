@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchstats import percentile, spread  # noqa: E402
+
 from auditor.demo.fleet import running_fleet  # noqa: E402
 from auditor.demo.generated import deploy_fleet, fleet_config, write_fleet  # noqa: E402
 from auditor.demo.kubectl import Kubectl  # noqa: E402
@@ -37,19 +38,6 @@ from auditor.jobs.embedded import start_embedded  # noqa: E402
 from auditor.pipeline import Pipeline  # noqa: E402
 from auditor.sources.local import init_repo  # noqa: E402
 from auditor.store import SqlStore  # noqa: E402
-
-
-def spread(values: Sequence[float], unit: str, digits: int = 2) -> str:
-    return (
-        f"{statistics.median(values):.{digits}f} {unit} "
-        f"(min {min(values):.{digits}f}, max {max(values):.{digits}f}, n={len(values)})"
-    )
-
-
-def percentile(values: Sequence[float], p: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]  # nearest rank
 
 
 def wait_for(check: Callable[[], object], *, timeout: float, interval: float = 0.05) -> None:

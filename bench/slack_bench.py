@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchstats import percentile, spread  # noqa: E402
 
 from auditor.jobs.embedded import start_embedded  # noqa: E402
 
@@ -65,11 +66,6 @@ def one(url: str, n: int) -> float:
         if response.status != 200:
             raise SystemExit(f"answer {response.status}")
     return time.perf_counter() - started
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
 def main() -> None:
@@ -122,10 +118,8 @@ def main() -> None:
                 p99s.append(percentile(times, 99) * 1000)
                 print(f"run {run + 1}: p50 {p50s[-1]:.0f} ms, p99 {p99s[-1]:.0f} ms")
             print(
-                f"ack latency, {args.concurrent} concurrent commands: p50 median "
-                f"{statistics.median(p50s):.0f} ms ({min(p50s):.0f}-{max(p50s):.0f}), p99 median "
-                f"{statistics.median(p99s):.0f} ms ({min(p99s):.0f}-{max(p99s):.0f}), "
-                f"n={args.runs} runs"
+                f"ack latency, {args.concurrent} concurrent commands: "
+                f"p50 {spread(p50s, 'ms', 0)}, p99 {spread(p99s, 'ms', 0)}"
             )
         finally:
             web.terminate()
