@@ -195,12 +195,19 @@ def signed(
     """A form body and its headers, signed as Slack signs requests (v0, HMAC-SHA256 of
     `v0:<timestamp>:<body>`)."""
     body = urlencode(fields)
+    return body, signature_headers(secret, body, "application/x-www-form-urlencoded", at=at)
+
+
+def signature_headers(
+    secret: str, body: str, content_type: str, *, at: float | None = None
+) -> dict[str, str]:
+    """Slack's v0 signature of `body` at `at` (default now), as request headers."""
     timestamp = str(int(time.time() if at is None else at))
     digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
-    return body, {
+    return {
         "X-Slack-Request-Timestamp": timestamp,
         "X-Slack-Signature": "v0=" + digest.hexdigest(),
-        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Type": content_type,
     }
 
 
@@ -276,13 +283,7 @@ def mention_event(text: str, *, user: str, ts: str, event_id: str) -> str:
 
 def signed_json(secret: str, body: str, *, at: float | None = None) -> dict[str, str]:
     """The headers of a signed JSON delivery (Events API)."""
-    timestamp = str(int(time.time() if at is None else at))
-    digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
-    return {
-        "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": "v0=" + digest.hexdigest(),
-        "Content-Type": "application/json",
-    }
+    return signature_headers(secret, body, "application/json", at=at)
 
 
 @dataclass
