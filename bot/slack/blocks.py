@@ -87,9 +87,15 @@ def button(text: str, action: str, app: str, *, style: str = "") -> dict[str, An
     return out
 
 
+def escape(text: str) -> str:
+    """Text from the cluster, Git or a policy, safe in mrkdwn: Slack reads `<...>` as a
+    link or a mention (`<!channel>`) anywhere, code spans included."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _value(value: Any) -> str:
     text = "(unset)" if value is None else str(value)
-    text = text.replace("`", "'").replace("\n", " ")
+    text = escape(text.replace("`", "'").replace("\n", " "))
     return f"`{text[:80]}{'...' if len(text) > 80 else ''}`"
 
 
@@ -102,9 +108,9 @@ def _finding_line(finding: Finding, *, now: datetime) -> str:
     if finding.finding == FindingKind.EXTRA:
         return f"{what} is live but not in Git ({opened})"
     if finding.finding == FindingKind.UNMANAGED:
-        return f"{what} `{finding.path}` = {_value(finding.live)} {who}"
+        return f"{what} `{escape(finding.path)}` = {_value(finding.live)} {who}"
     change = f"{_value(finding.desired)} -> {_value(finding.live)}"
-    return f"{what} `{finding.path}`: {change} {who} ({opened})"
+    return f"{what} `{escape(finding.path)}`: {change} {who} ({opened})"
 
 
 def app_blocks(state: AppState, findings: Sequence[Finding], *, now: datetime) -> list[Block]:
@@ -112,9 +118,9 @@ def app_blocks(state: AppState, findings: Sequence[Finding], *, now: datetime) -
     health = state.health_status or "Unknown"
     head = f"*{state.name}* is *{state.sync_status}* ({health}) on `{state.cluster}`"
     if state.health_message and health not in ("Healthy", "Unknown"):
-        head += f"\n_{state.health_message[:300]}_"
+        head += f"\n_{escape(state.health_message[:300])}_"
     if state.error:
-        head += f"\n:warning: {state.error[:500]}"
+        head += f"\n:warning: {escape(state.error[:500])}"
     blocks = [section(head)]
     drift = [f for f in findings if f.finding != FindingKind.UNMANAGED]
     unmanaged = [f for f in findings if f.finding == FindingKind.UNMANAGED]
@@ -153,7 +159,7 @@ def sync_blocks(result: SyncResult) -> list[Block]:
     else:
         head = f":x: {verb} of *{result.app}* failed: *{result.sync}*"
     lines = [
-        f"- `{a.key.kind}/{a.key.name}` {a.action}" + (f": {a.reason}" if a.reason else "")
+        f"- `{a.key.kind}/{a.key.name}` {a.action}" + (f": {escape(a.reason)}" if a.reason else "")
         for a in result.actions
     ]
     blocks = [section(head)]

@@ -201,7 +201,7 @@ def _run(service: Service, actor: Actor, command: Command, reply: Answer) -> str
     elif command.verb == "policy":
         found_violations = store.violations(app=app.name)
         lines = [
-            f"- *{v.severity}* `{v.policy}` {v.kind}/{v.name}: {v.message[:200]}"
+            f"- *{v.severity}* `{v.policy}` {v.kind}/{v.name}: {blocks.escape(v.message[:200])}"
             for v in found_violations
         ]
         reply.send("\n".join(lines) if lines else f"*{app.name}* breaks no policy.")

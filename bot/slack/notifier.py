@@ -156,17 +156,17 @@ class SlackNotifier:
             return [blocks.section(f":alarm_clock: {app} has drifted for over {over} and is "
                                    "still out of line with Git.")]  # fmt: skip
         if event.type == EventType.APP_UNKNOWN:
-            return [blocks.section(f":warning: {app} cannot be compared: "
-                                   f"{str(payload.get('error', ''))[:500]}")]  # fmt: skip
+            error = blocks.escape(str(payload.get("error", ""))[:500])
+            return [blocks.section(f":warning: {app} cannot be compared: {error}")]
         if event.type == EventType.SYNC_SUCCEEDED:
             return [blocks.section(f":white_check_mark: Sync of {app} succeeded.")]
         if event.type == EventType.SYNC_FAILED:
             why = payload.get("error") or payload.get("sync") or ""
-            return [blocks.section(f":x: Sync of {app} failed. {str(why)[:500]}")]
+            return [blocks.section(f":x: Sync of {app} failed. {blocks.escape(str(why)[:500])}")]
         if event.type == EventType.POLICY_VIOLATION_NEW:
             lines = [
                 f"- *{v.get('severity')}* `{v.get('policy')}` {v.get('resource')}: "
-                f"{str(v.get('message'))[:200]}"
+                f"{blocks.escape(str(v.get('message'))[:200])}"
                 for v in payload.get("violations", [])[:20]
             ]
             return [blocks.section(f":rotating_light: New policy violations in {app}\n"

@@ -113,7 +113,7 @@ def test_diff_and_sync_from_slack(ops: ServiceEnv, side: SlackSide) -> None:
     slash(client, side, "diff billing", user=VIEWER)
     work(ops)
     secret_diff = side.texts()[-1]
-    assert "Secret billing/billing-db" in secret_diff and "<secret sha256:" in secret_diff
+    assert "Secret billing/billing-db" in secret_diff and "&lt;secret sha256:" in secret_diff
     assert "hunter2-leaked" not in secret_diff and "example-only" not in secret_diff
     assert base64.b64encode(leaked.encode()).decode() not in secret_diff
 
