@@ -57,6 +57,7 @@ def _register() -> None:
         scheduler_cmd,
         serve_cmd,
         sync_cmd,
+        token_cmd,
         watcher_cmd,
         web_cmd,
         worker_cmd,
@@ -78,6 +79,7 @@ def _register() -> None:
         watcher_cmd,
         jobs_cmd,
         db_cmd,
+        token_cmd,
     ):
         cli.add_command(module.command)
 

@@ -6,6 +6,7 @@ changes nothing but its status and error: findings stay as they were.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, text, update
 
 from auditor.model import AppReport, SyncStatus
+from auditor.report.audit.json_out import app_json
 from auditor.store import schema
 from auditor.store.findings import (
     DRIFT_KINDS,
@@ -92,6 +94,9 @@ def record_audit(
         "last_run_id": run_id,
         "updated_at": now,
     }
+    if sync != SyncStatus.UNKNOWN or row is None:
+        # An Unknown audit read nothing: the dashboard keeps showing the last resources.
+        values["report"] = json.dumps(app_json(report), default=str)
     if row is None:
         conn.execute(insert(schema.apps).values(name=report.name, **values))
     else:

@@ -245,3 +245,35 @@ class Recorded:
 
     run_id: int
     events: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """A bearer token of the API (the store keeps its SHA-256, never the token)."""
+
+    name: str
+    role: str  # the RBAC subject it acts as: role:readonly, role:ops, role:admin...
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked: bool = False
+
+
+@dataclass(frozen=True)
+class AppSummary:
+    """An app's row on the dashboard: its state and the counts of what is open."""
+
+    state: AppState
+    findings: Mapping[str, int]  # by finding kind (drift, unmanaged, missing, extra)
+    violations: Mapping[str, int]  # by severity, waived ones left out
+
+    @property
+    def drifted(self) -> int:
+        return sum(n for kind, n in self.findings.items() if kind != FindingKind.UNMANAGED)
+
+
+@dataclass(frozen=True)
+class ClusterDrift:
+    """How many of a cluster's apps were drifted at each point of a time window."""
+
+    cluster: str
+    points: tuple[tuple[datetime, int], ...]

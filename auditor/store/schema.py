@@ -49,6 +49,9 @@ apps = Table(
     Column("snoozed_until", DateTime(timezone=True), nullable=True),
     Column("last_run_id", Integer, nullable=True),
     _when("updated_at"),
+    # The last audit's report of the app (JSON, the report's shape, values masked): what
+    # the dashboard and the API show of its resources, diffs and notes.
+    Column("report", Text, nullable=False, default="{}"),
 )
 
 audit_runs = Table(
@@ -220,4 +223,26 @@ notifications = Table(  # messages notifiers sent: updated in place, never sent 
     Column("message", String(NAME), nullable=False),  # the notifier's id of it (Slack's ts)
     Column("event_id", Integer, nullable=False),  # the last event it showed
     _when("sent_at"),
+)
+
+
+api_tokens = Table(  # the API's bearer tokens: only a hash is kept, never the token
+    "api_tokens",
+    metadata,
+    Column("name", String(NAME), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256, hex
+    Column("role", String(NAME), nullable=False),  # an RBAC subject: role:readonly, role:ops
+    _when("created_at"),
+    _when("last_used_at", nullable=True),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+deliveries = Table(  # forge webhook deliveries seen: the same delivery again is a replay
+    "deliveries",
+    metadata,
+    Column("forge", String(16), primary_key=True),
+    Column("delivery", String(NAME), primary_key=True),
+    Column("event", String(NAME), nullable=False, default=""),
+    _when("received_at"),
+    Index("ix_deliveries_received", "received_at"),
 )

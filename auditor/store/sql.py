@@ -21,12 +21,15 @@ from auditor.errors import AuditorError
 from auditor.model import ActionKind, AdoptResult, AppReport, ResourceKey, SyncResult
 from auditor.remediate.loopguard import HealEvent
 from auditor.secretenv import read_secret
-from auditor.store import migrate, rows, schema
+from auditor.store import migrate, rows, schema, web
 from auditor.store.audits import record_audit
 from auditor.store.records import (
     Actor,
+    ApiToken,
     AppState,
+    AppSummary,
     AuditRun,
+    ClusterDrift,
     Event,
     EventType,
     Finding,
@@ -450,10 +453,66 @@ class SqlStore:
                 "heal_events": conn.execute(
                     delete(schema.heal_events).where(schema.heal_events.c.time < cutoff)
                 ).rowcount,
+                "deliveries": conn.execute(
+                    delete(schema.deliveries).where(schema.deliveries.c.received_at < cutoff)
+                ).rowcount,
             }
             return {name: int(count or 0) for name, count in done.items()}
 
         return self._write(work)
+
+    # ---- the web's reads (aggregates: see `web`) --------------------------------------
+    def app_summaries(self) -> list[AppSummary]:
+        return self._read(web.app_summaries)
+
+    def app_report(self, name: str) -> dict[str, Any] | None:
+        """The app's last stored report (the JSON report's shape); None: unknown app."""
+        return self._read(lambda conn: web.app_report(conn, name))
+
+    def drift_timeline(
+        self, *, since: datetime, until: datetime, points: int
+    ) -> list[ClusterDrift]:
+        return self._read(
+            lambda conn: web.drift_timeline(conn, since=since, until=until, points=points)
+        )
+
+    def top_managers(self, *, limit: int = 10) -> list[tuple[str, int]]:
+        return self._read(lambda conn: web.top_managers(conn, limit=limit))
+
+    def oldest_drift(self, *, limit: int = 10) -> list[AppState]:
+        return self._read(lambda conn: web.oldest_drift(conn, limit=limit))
+
+    # ---- API tokens and forge deliveries ---------------------------------------------
+    def add_token(self, *, name: str, role: str, token_hash: str, at: datetime) -> bool:
+        return self._write(
+            lambda conn: web.add_token(conn, name=name, role=role, token_hash=token_hash, at=at)
+        )
+
+    def token_by_hash(self, token_hash: str, *, at: datetime) -> ApiToken | None:
+        """The live token with this hash; its last use is refreshed every few minutes."""
+        found = self._read(lambda conn: web.token_by_hash(conn, token_hash))
+        if found is not None and (
+            found.last_used_at is None or at - found.last_used_at > web.TOUCH_EVERY
+        ):
+            self._write(lambda conn: web.touch_token(conn, found.name, at=at))
+        return found
+
+    def tokens(self) -> list[ApiToken]:
+        return self._read(web.tokens)
+
+    def revoke_token(self, name: str) -> bool:
+        return self._write(lambda conn: web.revoke_token(conn, name))
+
+    def first_delivery(self, *, forge: str, delivery: str, event: str, at: datetime) -> bool:
+        """Remember a forge's webhook delivery; False: seen before (a replay)."""
+        return self._write(
+            lambda conn: web.first_delivery(
+                conn, forge=forge, delivery=delivery, event=event, at=at
+            )
+        )
+
+    def forget_delivery(self, *, forge: str, delivery: str) -> None:
+        self._write(lambda conn: web.forget_delivery(conn, forge=forge, delivery=delivery))
 
     # ---- reads -----------------------------------------------------------------------
     def app(self, name: str) -> AppState | None:
