@@ -1,6 +1,7 @@
 # The two commands of the README's Quick start live here: `make demo` and `make test`.
 # Each creates (or reuses) the virtualenv in .venv and installs the project into it, with
-# helm (scripts/install_helm.py) and promtool (scripts/install_promtool.sh).
+# helm (scripts/install_helm.py) and promtool (scripts/install_promtool.sh). `services` starts
+# Redis and PostgreSQL and installs Debian's Chromium for the browser tests when missing.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -23,6 +24,7 @@ demo: $(STAMP)
 
 services:
 	bash scripts/services.sh
+	bash scripts/install_browser.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

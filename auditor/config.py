@@ -217,6 +217,18 @@ class SlackSubscription(_Model):
     digest: bool = False  # one summary a day (`notifications.digest_cron`) instead
 
 
+class WebConfig(_Model):
+    """The dashboard's and the API's sign-in: bearer tokens always; with `trusted_proxies`
+    (CIDRs), also the user and groups an auth proxy (oauth2-proxy) sends from those."""
+
+    trusted_proxies: tuple[str, ...] = ()
+    user_header: str = "X-Forwarded-User"
+    email_header: str = "X-Forwarded-Email"  # the user when the user header is absent
+    groups_header: str = "X-Forwarded-Groups"  # comma-separated; subjects `group:<g>`
+    secure_cookies: bool = True  # browsers keep Secure cookies on http://localhost too
+    session_hours: float = Field(default=12.0, gt=0)
+
+
 class WebhookSubscription(_Model):
     """Events of matching apps POSTed as JSON to `url`, signed with HMAC-SHA256 of the
     body under the secret in the environment variable `secret_env`."""
@@ -260,6 +272,7 @@ class Config(_Model):
     store: StoreConfig = Field(default_factory=StoreConfig)
     notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
     timeouts: TimeoutsConfig = Field(default_factory=TimeoutsConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
     cache_dir: str = ""
     log: LogConfig = Field(default_factory=LogConfig)
 

@@ -11,8 +11,6 @@ import argparse
 import hashlib
 import hmac
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,16 +22,11 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchstats import percentile, spread  # noqa: E402
+from benchweb import running_web, service_env  # noqa: E402
 
 from auditor.jobs.embedded import start_embedded  # noqa: E402
 
 SECRET = "bench-signing-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def signed_request(url: str, text: str, n: int) -> urllib.request.Request:
@@ -68,6 +61,23 @@ def one(url: str, n: int) -> float:
     return time.perf_counter() - started
 
 
+def measure(url: str, *, concurrent: int, runs: int) -> None:
+    for n in range(20):  # warm both workers
+        one(url, n)
+    p50s, p99s = [], []
+    for run in range(runs):
+        with ThreadPoolExecutor(max_workers=concurrent) as pool:
+            first = (run + 1) * 1000
+            times = list(pool.map(lambda n: one(url, first + n), range(concurrent)))  # noqa: B023
+        p50s.append(percentile(times, 50) * 1000)
+        p99s.append(percentile(times, 99) * 1000)
+        print(f"run {run + 1}: p50 {p50s[-1]:.0f} ms, p99 {p99s[-1]:.0f} ms")
+    print(
+        f"ack latency, {concurrent} concurrent commands: "
+        f"p50 {spread(p50s, 'ms', 0)}, p99 {spread(p99s, 'ms', 0)}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--concurrent", type=int, default=50)
@@ -77,53 +87,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="slack-bench-") as tmp:
         work = Path(tmp)
         redis = start_embedded(work / "redis")
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GITOPS_AUDITOR_")}
-        env.update(
-            {
-                "REDIS_URL": redis.url,
-                "DATABASE_URL": f"sqlite:///{work / 'store.db'}",
-                "XDG_CACHE_HOME": str(work / "cache"),
-                "SLACK_SIGNING_SECRET": SECRET,
-            }
-        )
-        web = subprocess.Popen(
-            [sys.executable, "-m", "auditor", "web", "--port", str(port), "--workers", "2"],
-            env=env,
-            cwd=work,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}/slack/events"
+        env = service_env(work, {"REDIS_URL": redis.url, "SLACK_SIGNING_SECRET": SECRET})
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    one(url, 0)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise SystemExit("web did not start") from None
-                    time.sleep(0.3)
-            for n in range(20):  # warm both workers
-                one(url, n)
-            p50s, p99s = [], []
-            for run in range(args.runs):
-                with ThreadPoolExecutor(max_workers=args.concurrent) as pool:
-                    base = (run + 1) * 1000
-                    times = list(
-                        pool.map(lambda n: one(url, base + n), range(args.concurrent))  # noqa: B023
-                    )
-                p50s.append(percentile(times, 50) * 1000)
-                p99s.append(percentile(times, 99) * 1000)
-                print(f"run {run + 1}: p50 {p50s[-1]:.0f} ms, p99 {p99s[-1]:.0f} ms")
-            print(
-                f"ack latency, {args.concurrent} concurrent commands: "
-                f"p50 {spread(p50s, 'ms', 0)}, p99 {spread(p99s, 'ms', 0)}"
-            )
+            with running_web(work, env) as base:
+                measure(f"{base}/slack/events", concurrent=args.concurrent, runs=args.runs)
         finally:
-            web.terminate()
-            web.wait(timeout=30)
             redis.stop()
     print(f"load after: {os.getloadavg()[0]:.2f} (1 min)")
 

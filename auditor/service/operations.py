@@ -111,17 +111,25 @@ def follow_up(app: App, report: AppReport) -> str:
     return str(app.mode)
 
 
-def authorize(service: Service, actor: Actor, *, action: str, app: App) -> None:
-    """Raise `Forbidden` (and log the denial) unless `actor` may do `action` on `app`."""
+def may(service: Service, actor: Actor, *, action: str, project: str, app: str) -> bool:
+    """Whether `actor` may do `action` on the app (local operators and the service may)."""
     if actor.via in TRUSTED_VIA:
+        return True
+    obj = app_object(project=project, app=app)
+    return service.rbac.allowed(actor.subjects, resource=APPLICATIONS, action=action, obj=obj)
+
+
+def authorize_app(service: Service, actor: Actor, *, action: str, project: str, app: str) -> None:
+    """Raise `Forbidden` (and log the denial) unless `actor` may do `action` on the app."""
+    if may(service, actor, action=action, project=project, app=app):
         return
-    obj = app_object(project=app.project, app=app.name)
-    if service.rbac.allowed(actor.subjects, resource=APPLICATIONS, action=action, obj=obj):
-        return
-    service.store.log(
-        LogEntry(actor=actor, action=action, target=app.name, result="denied"), at=now()
-    )
-    raise Forbidden(f"{actor.user} may not {action} {obj}")
+    service.store.log(LogEntry(actor=actor, action=action, target=app, result="denied"), at=now())
+    raise Forbidden(f"{actor.user} may not {action} {app_object(project=project, app=app)}")
+
+
+def authorize(service: Service, actor: Actor, *, action: str, app: App) -> None:
+    """`authorize_app` for an app of the repo."""
+    authorize_app(service, actor, action=action, project=app.project, app=app.name)
 
 
 def sync_as(

@@ -32,10 +32,10 @@ from auditor.model import (
 )
 from auditor.pipeline import Pipeline, Progress, default_cache_dir, find_app
 from auditor.pipeline.audit import audit, unknown
-from auditor.pipeline.check import check
+from auditor.pipeline.check import check, rule_docs
 from auditor.pipeline.remediation import remediate
 from auditor.pipeline.sync import SyncRequest, adopt, sync
-from auditor.report.policy.model import CheckReport
+from auditor.report.policy.model import CheckReport, RuleDoc
 from auditor.service.notify import Delivery, Notifier, deliver
 from auditor.service.rbac import Policy
 from auditor.sources import Checkout
@@ -127,6 +127,14 @@ class Service:
         """The RBAC policy of the config (Argo CD's CSV format)."""
         cfg = self.config.rbac
         return Policy.parse(cfg.policy, default_role=cfg.policy_default)
+
+    @cached_property
+    def rule_docs(self) -> dict[str, RuleDoc]:
+        """Each configured policy's title and description (the dashboard shows them)."""
+        from auditor.policy import load_policy_set
+
+        cfg = self.config.policy
+        return rule_docs(load_policy_set(builtin=cfg.builtin, paths=cfg.paths, data=cfg.data))
 
     def needs_approval(self, app: App) -> bool:
         """Whether syncs of `app` need a second person (`rbac.approvals`)."""
