@@ -14,6 +14,7 @@ from auditor.config import Config, load_config
 from bot import auth
 from bot.api import api
 from bot.context import Context
+from bot.forges import install as install_forges
 from bot.health import health
 from bot.metrics import metrics
 from bot.requests import install as install_request_ids
@@ -45,4 +46,5 @@ def create_app(
     settings = slack or SlackSettings.from_env()
     if settings is not None and (settings.signing_secret or settings.app_token):
         install_slack(app, resolved, settings)
+    install_forges(app, resolved)
     return app

@@ -10,13 +10,13 @@ from auditor.config import ForgeConfig
 from auditor.errors import ConfigError
 from auditor.forge.github import GitHubForge
 from auditor.forge.gitlab import GitLabForge
-from auditor.forge.port import Forge
+from auditor.forge.port import ReviewForge
 from auditor.secretenv import read_secret
 
 
 def forge_from_config(
     config: ForgeConfig, *, env: Mapping[str, str] | None = None, timeout: float = 60.0
-) -> Forge:
+) -> ReviewForge:
     """The forge of the config; every API call of it ends within `timeout` seconds."""
     env = os.environ if env is None else env
     token = ""

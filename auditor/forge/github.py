@@ -1,5 +1,6 @@
-"""`GitHubForge`: pull requests through GitHub's REST API with PyGithub (github.com or
-GitHub Enterprise via `base_url`, e.g. `https://ghe.example.com/api/v3`)."""
+"""`GitHubForge`: pull requests, commit statuses and pull-request comments through GitHub's
+REST API with PyGithub (github.com or GitHub Enterprise via `base_url`, e.g.
+`https://ghe.example.com/api/v3`). A PR's conversation comments are its issue's comments."""
 
 from __future__ import annotations
 
@@ -67,6 +68,24 @@ class GitHubForge:
             )
         except GithubException as exc:
             raise _error(f"set the status of {sha[:12]} on {self.repo_name}", exc) from exc
+
+    def comment(self, number: int, body: str, *, existing: str | None = None) -> str:
+        """Post `body` on PR `number`, or edit the comment `existing` in place (a new one
+        when that comment is gone); returns the comment's id."""
+        # Lazily: each comment is one request (no GET of the repository, issue or comment).
+        issue = self._gh.withLazy(True).get_repo(self.repo_name).get_issue(number)
+        if existing and existing.isdigit():
+            try:
+                issue.get_comment(int(existing)).edit(body)
+                return existing
+            except GithubException as exc:
+                if exc.status != 404:
+                    raise _error(f"edit comment {existing} on #{number}", exc) from exc
+        try:
+            made = issue.create_comment(body)
+        except GithubException as exc:
+            raise _error(f"comment on #{number} of {self.repo_name}", exc) from exc
+        return str(made.id)
 
 
 def _error(what: str, exc: GithubException) -> ForgeError:

@@ -1,5 +1,6 @@
-"""`GitLabForge`: merge requests through GitLab's REST API (v4) with python-gitlab
-(gitlab.com or self-hosted via `url`)."""
+"""`GitLabForge`: merge requests, commit statuses and merge-request notes through GitLab's
+REST API (v4) with python-gitlab (gitlab.com or self-hosted via `url`). GitLab names the
+states of a status its own way (`failed`, `running`): `set_status` takes GitHub's."""
 
 from __future__ import annotations
 
@@ -11,6 +12,14 @@ from gitlab.exceptions import GitlabError
 from auditor.forge.port import ForgeError, PullRequest
 
 DEFAULT_URL = "https://gitlab.com"
+# GitHub's status states (what the service speaks) as GitLab's commit-status states.
+STATES = {
+    "pending": "pending",
+    "running": "running",
+    "success": "success",
+    "failure": "failed",
+    "error": "failed",
+}
 
 
 class GitLabForge:
@@ -61,6 +70,34 @@ class GitLabForge:
             url=str(mr.get("web_url", "")),
             head=str(mr.get("source_branch", "")),
         )
+
+    def set_status(self, sha: str, *, state: str, context: str, description: str) -> None:
+        """A commit status on `sha` (`pending`, `running`, `success`, `failure`, `error`;
+        the last two are GitLab's `failed`), named `context`."""
+        if state not in STATES:
+            raise ForgeError(f"GitLab: unknown commit status state {state!r}")
+        data = {"state": STATES[state], "name": context, "description": description[:255]}
+        try:
+            self._proj().commits.get(sha, lazy=True).statuses.create(data)
+        except GitlabError as exc:
+            raise _error(f"set the status of {sha[:12]} on {self.path}", exc) from exc
+
+    def comment(self, number: int, body: str, *, existing: str | None = None) -> str:
+        """Post `body` as a note on MR `number`, or update the note `existing` in place (a
+        new one when that note is gone); returns the note's id."""
+        notes = self._proj().mergerequests.get(number, lazy=True).notes
+        if existing and existing.isdigit():
+            try:
+                notes.update(int(existing), {"body": body})
+                return existing
+            except GitlabError as exc:
+                if exc.response_code != 404:
+                    raise _error(f"update note {existing} on !{number}", exc) from exc
+        try:
+            note = notes.create({"body": body})
+        except GitlabError as exc:
+            raise _error(f"comment on merge request !{number} of {self.path}", exc) from exc
+        return str(note.id)
 
 
 def _error(what: str, exc: GitlabError) -> ForgeError:

@@ -1,5 +1,7 @@
-"""The `Forge` port (what the PR step needs of GitHub or GitLab) and `open_or_update`:
-search open PRs by head branch first, then edit the one found or open a new one."""
+"""The `Forge` port (what the PR step needs of GitHub or GitLab), `ReviewForge` (what the
+pull-request gate needs too: commit statuses and one comment per PR), and
+`open_or_update`: search open PRs by head branch first, then edit the one found or open a
+new one."""
 
 from __future__ import annotations
 
@@ -31,6 +33,16 @@ class Forge(Protocol):
     def create(self, *, head: str, base: str, title: str, body: str) -> PullRequest: ...
 
     def update(self, number: int, *, title: str, body: str) -> PullRequest: ...
+
+
+class ReviewForge(Forge, Protocol):
+    """A forge that also reports on pull requests: a commit status on a SHA (`pending`,
+    `success`, `failure`, `error`) and a comment on a PR, edited in place when `existing`
+    (the id an earlier call returned) is given."""
+
+    def set_status(self, sha: str, *, state: str, context: str, description: str) -> None: ...
+
+    def comment(self, number: int, body: str, *, existing: str | None = None) -> str: ...
 
 
 def open_or_update(forge: Forge, *, head: str, base: str, title: str, body: str) -> PullRequest:

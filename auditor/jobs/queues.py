@@ -1,8 +1,9 @@
 """The three queues (`audits`, `syncs`, `notifications`) and the one way to put work on
 them. Job ids are deterministic (`audit-<app>-<revision>`, `round-<cluster>`,
-`sync-<app>`), and an atomic pending key per id keeps at most one pending job for it:
-enqueuing the same audit a hundred times while one waits leaves one job. A job releases
-its key when it starts, so a change that arrives while it runs is audited again.
+`sync-<app>`, `push-<before>-<after>`, `pr-<forge>-<number>-<head>`), and an atomic
+pending key per id keeps at most one pending job for it: enqueuing the same audit a
+hundred times while one waits leaves one job. A job releases its key when it starts, so a
+change that arrives while it runs is audited again.
 """
 
 from __future__ import annotations
@@ -101,6 +102,26 @@ class Jobs:
             job_id("slack", request_id),
             "bot.slack.jobs.answer_command",
             kwargs=dict(arguments),
+        )
+
+    def push(self, *, before: str, after: str, ref: str, forge: str) -> Enqueued:
+        """A push to the audited branch a forge told of: one job per `before..after`,
+        which audits the apps the change affects."""
+        return self._once(
+            AUDITS,
+            job_id("push", before, after),
+            "auditor.jobs.tasks.run_push",
+            kwargs={"before": before, "after": after, "ref": ref, "forge": forge},
+        )
+
+    def pull_request(self, *, forge: str, number: int, base: str, head: str) -> Enqueued:
+        """The policy gate on a pull (merge) request at its head commit: one job per head,
+        however many deliveries name it."""
+        return self._once(
+            AUDITS,
+            job_id("pr", forge, str(number), head),
+            "auditor.jobs.tasks.run_pr_check",
+            kwargs={"forge": forge, "number": number, "base": base, "head": head},
         )
 
     def notify(self) -> Enqueued:

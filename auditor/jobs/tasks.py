@@ -224,8 +224,6 @@ def plan_rounds(*, trigger: str = "schedule") -> list[str]:
 def poll_git() -> dict[str, Any]:
     """The cheap poll: `ls-remote` the audited revision; when it moved, audit just the
     apps the change affects."""
-    from auditor.pipeline.check import affected_apps
-
     service = runtime.service()
     target = service.target
     repo, ref = target["repo"] or ".", target["revision"] or "HEAD"
@@ -237,13 +235,53 @@ def poll_git() -> dict[str, Any]:
     store.set_head(repo=repo, ref=ref, sha=sha, at=datetime.now(UTC))
     if before is None:
         return {"changed": False, "sha": sha, "first": True}  # the rounds cover it all
-    names = affected_apps(service.pipeline, repo=repo, base=before, head=sha)
+    names = audit_change(base=before, head=sha, trigger=Trigger.POLL)
+    return {"changed": True, "sha": sha, "apps": names}
+
+
+def audit_change(*, base: str, head: str, trigger: Trigger) -> list[str]:
+    """Enqueue an audit of each app whose desired state `base..head` of the audited repo
+    changes, at `head` (the poll's and a push webhook's way in); returns their names."""
+    from auditor.pipeline.check import affected_apps
+
+    service = runtime.service()
+    target = service.target
+    names = affected_apps(service.pipeline, repo=target["repo"] or ".", base=base, head=head)
     jobs = runtime.jobs()
     # The new commit by its SHA (a working tree, with no revision, is read as it is).
-    revision = sha if target["revision"] else None
+    revision = head if target["revision"] else None
     for name in names:
-        jobs.audit_app(name, revision=revision, trigger=str(Trigger.POLL))
-    return {"changed": True, "sha": sha, "apps": names}
+        jobs.audit_app(name, revision=revision, trigger=str(trigger))
+    return names
+
+
+def run_push(*, before: str, after: str, ref: str, forge: str, pending: str = "") -> dict[str, Any]:
+    """A push to the audited branch that a forge's webhook told of: the apps `before..after`
+    affects are audited at `after`; a new branch (`before` all zeros) gets a round of
+    every cluster. The poll, seeing the same head afterwards, audits nothing again."""
+    runtime.jobs().release(pending)
+    service = runtime.service()
+    target = service.target
+    summary: dict[str, Any] = {"forge": forge, "ref": ref, "before": before, "after": after}
+    if not before.strip("0"):
+        return {**summary, "rounds": plan_rounds(trigger=str(Trigger.WEBHOOK))}
+    names = audit_change(base=before, head=after, trigger=Trigger.WEBHOOK)
+    repo, tracked = target["repo"] or ".", target["revision"] or "HEAD"
+    store = service.store
+    if store.head(repo=repo, ref=tracked) == before:  # the poll's head, moved along
+        store.set_head(repo=repo, ref=tracked, sha=after, at=datetime.now(UTC))
+    return {**summary, "apps": names}
+
+
+def run_pr_check(
+    *, forge: str, number: int, base: str, head: str, pending: str = ""
+) -> dict[str, Any]:
+    """The policy gate on a pull (merge) request: a commit status on its head and one
+    comment, edited on each push (see `auditor.service.pr_check`)."""
+    from auditor.service.pr_check import gate_change
+
+    runtime.jobs().release(pending)
+    return gate_change(runtime.service(), kind=forge, number=number, base=base, head=head)
 
 
 def retention() -> dict[str, int]:

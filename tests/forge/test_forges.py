@@ -1,11 +1,13 @@
 """`GitHubForge` and `GitLabForge` against a local server checking the REST contract:
-one open PR per head branch (created, then updated), another branch opens another."""
+one open PR per head branch (created, then updated), another branch opens another; commit
+statuses (GitLab's own state names) and one PR comment, edited in place on the next call
+(posted again when it was deleted)."""
 
 from __future__ import annotations
 
 import pytest
 
-from auditor.forge import Forge, open_or_update
+from auditor.forge import Forge, ForgeError, open_or_update
 from auditor.forge.github import GitHubForge
 from auditor.forge.gitlab import GitLabForge
 from auditor.forge.standin import ForgeStandIn, forge_standin
@@ -63,11 +65,73 @@ def test_gitlab_contract_create_then_update_never_duplicate() -> None:
 
 @pytest.mark.contract
 def test_github_contract_unknown_repository_is_a_readable_error() -> None:
-    from auditor.forge import ForgeError
-
     with forge_standin("acme/other") as fake:
         forge = GitHubForge(repo="acme/missing", token="", base_url=fake.url)
         with pytest.raises(
             ForgeError, match="GitHub: cannot get repository acme/missing: HTTP 404"
         ):
             forge.find_open(head=BRANCH)
+
+
+SHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
+
+
+@pytest.mark.contract
+def test_github_contract_status_and_one_comment_edited_in_place() -> None:
+    with forge_standin() as fake:
+        fake.add_pull("acme/k8s-deployments", 12, head="feature")
+        forge = GitHubForge(repo="acme/k8s-deployments", token="t0k", base_url=fake.url)
+        forge.set_status(SHA, state="pending", context="gitops-auditor/check", description="x")
+        first = forge.comment(12, "verdict v1")
+        again = forge.comment(12, "verdict v2", existing=first)
+    assert fake.violations == []
+    assert again == first
+    [comment] = fake.comments
+    assert str(comment["id"]) == first and comment["body"] == "verdict v2"
+    base = "/repos/acme/k8s-deployments"
+    writes = [(c.method, c.path, c.body) for c in fake.calls if c.method != "GET"]
+    assert writes == [
+        ("POST", f"{base}/statuses/{SHA}",
+         {"state": "pending", "context": "gitops-auditor/check", "description": "x"}),
+        ("POST", f"{base}/issues/12/comments", {"body": "verdict v1"}),
+        ("PATCH", f"{base}/issues/comments/{first}", {"body": "verdict v2"}),
+    ]  # fmt: skip
+    assert not any(c.method == "GET" and "/issues" in c.path for c in fake.calls)
+
+
+@pytest.mark.contract
+def test_github_contract_a_deleted_comment_is_posted_again() -> None:
+    with forge_standin() as fake:
+        fake.add_pull("acme/k8s-deployments", 12, head="feature")
+        forge = GitHubForge(repo="acme/k8s-deployments", token="t0k", base_url=fake.url)
+        first = forge.comment(12, "v1")
+        fake.comments.clear()  # someone deleted it
+        second = forge.comment(12, "v2", existing=first)
+        with pytest.raises(ForgeError, match="HTTP 404"):
+            forge.comment(99, "on no PR")  # the stand-in knows no #99
+    assert second != first and [c["body"] for c in fake.comments] == ["v2"]
+
+
+@pytest.mark.contract
+def test_gitlab_contract_status_states_and_one_note_edited_in_place() -> None:
+    project = "platform/gitops/k8s-deployments"
+    with forge_standin() as fake:
+        fake.add_merge_request(project, 5, source="feature", target="main")
+        forge = GitLabForge(repo=project, token="t0k", url=fake.url)
+        for state in ("pending", "failure", "success"):
+            forge.set_status(SHA, state=state, context="gitops-auditor/check", description="d")
+        first = forge.comment(5, "verdict v1")
+        again = forge.comment(5, "verdict v2", existing=first)
+        with pytest.raises(ForgeError, match="unknown commit status state"):
+            forge.set_status(SHA, state="bogus", context="c", description="d")
+    assert fake.violations == []
+    assert again == first and [c["body"] for c in fake.comments] == ["verdict v2"]
+    posted = [c for c in fake.calls if c.path == f"/api/v4/projects/1/statuses/{SHA}"]
+    assert [c.body["state"] for c in posted] == ["pending", "failed", "success"]  # GitLab's
+    assert all(c.body["name"] == "gitops-auditor/check" for c in posted)
+    notes = "/api/v4/projects/1/merge_requests/5/notes"
+    writes = [(c.method, c.path, c.body) for c in fake.calls if "/notes" in c.path]
+    assert writes == [
+        ("POST", notes, {"body": "verdict v1"}),
+        ("PUT", f"{notes}/{first}", {"body": "verdict v2"}),
+    ]

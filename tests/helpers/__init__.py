@@ -18,6 +18,7 @@ DATA = ROOT / "tests" / "data"
 ARGOCD_DIFF = DATA / "argocd-diff"
 ARGOCD_HEALTH = DATA / "argocd-health"
 KUBESIM_DATA = DATA / "kubesim"
+WEBHOOKS = DATA / "webhooks"
 
 
 def load(path: Path) -> dict[str, Any]:
