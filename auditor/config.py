@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -227,6 +228,13 @@ class WebConfig(_Model):
     groups_header: str = "X-Forwarded-Groups"  # comma-separated; subjects `group:<g>`
     secure_cookies: bool = True  # browsers keep Secure cookies on http://localhost too
     session_hours: float = Field(default=12.0, gt=0)
+    public_url: str = ""  # the dashboard's address, for links in Slack messages
+
+    def app_url(self, app: str) -> str:
+        """The dashboard page of `app` ("" without `public_url`)."""
+        if not self.public_url:
+            return ""
+        return f"{self.public_url.rstrip('/')}/apps/{quote(app, safe='')}"
 
 
 class WebhookSubscription(_Model):

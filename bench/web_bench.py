@@ -1,8 +1,10 @@
 """Dashboard and API load benchmark: a store of 1,000 apps (10 resources each, 10% drifted,
 policy violations on some), served by the real web process (`gitops-auditor web`,
 gunicorn, 2 workers) on loopback; `--requests` GETs of the apps list sent by
-`--concurrent` clients, signed in with a bearer token. p50 and p99 per run, then the
-median of the runs. Bounded: loopback only, a fixed number of requests.
+`--concurrent` clients, signed in with a bearer token, while a writer records an audit
+of one app `--writes` times a second (as the workers do: each write changes what the
+apps list shows, so the web's in-memory list is rebuilt). p50 and p99 per run, then
+the median of the runs. Bounded: loopback only, a fixed number of requests.
 Run: .venv/bin/python bench/web_bench.py [--apps 1000] [--requests 300] [--runs 3]
 """
 
@@ -12,6 +14,7 @@ import argparse
 import os
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -87,6 +90,18 @@ def seed(store: SqlStore, apps: int) -> None:
     print(f"seeded {apps} apps in {time.perf_counter() - started:.1f} s")
 
 
+def writer(store: SqlStore, apps: int, per_second: float, stop: threading.Event) -> int:
+    """Record audits of app after app until `stop`; returns how many."""
+    n = 0
+    while not stop.wait(1 / per_second):
+        i = n % apps
+        moment = datetime.now(UTC)
+        context = RunContext(trigger=Trigger.WATCH, started_at=moment, finished_at=moment)
+        store.record_audit(report(i, drifted=(i + n) % 10 == 0), context=context)
+        n += 1
+    return n
+
+
 def one(url: str) -> float:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"})
     started = time.perf_counter()
@@ -103,13 +118,17 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--concurrent", type=int, default=4)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--writes", type=float, default=2.0, help="audits stored per second")
     args = parser.parse_args()
     print(f"load before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="web-bench-") as tmp:
         work = Path(tmp)
         env = service_env(work, {"GITOPS_AUDITOR_API_TOKEN": TOKEN})
-        seed(SqlStore(env["DATABASE_URL"]), args.apps)
-        with running_web(work, env) as base:
+        store = SqlStore(env["DATABASE_URL"])
+        seed(store, args.apps)
+        stop = threading.Event()
+        with running_web(work, env) as base, ThreadPoolExecutor(max_workers=1) as side:
+            writes = side.submit(writer, store, args.apps, args.writes, stop)
             for label, path in PAGES.items():
                 url = base + path
                 for _ in range(10):  # warm both workers
@@ -124,6 +143,8 @@ def main() -> None:
                     f"{label}, {args.concurrent} concurrent: "
                     f"p50 {spread(p50s, 'ms', 0)}, p99 {spread(p99s, 'ms', 0)}"
                 )
+            stop.set()
+            print(f"audits stored meanwhile: {writes.result()}")
     print(f"load after: {os.getloadavg()[0]:.2f} (1 min)")
 
 

@@ -8,15 +8,19 @@ changed it and when), a heal of two apps and a pull request adopting a third's c
 
 from __future__ import annotations
 
+import os
+import secrets
+import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 
 import click
+import yaml
 
 from auditor.demo.drift import make_drift
 from auditor.demo.remediation import heal_demo, pr_demo
-from auditor.demo.tour import demo_world, install_crds, sync_all
+from auditor.demo.tour import DemoWorld, demo_world, install_crds, sync_all
 from auditor.errors import AuditorError
 from auditor.model import SyncStatus
 from auditor.report.apps import apps_table
@@ -37,7 +41,17 @@ def _title(text: str) -> None:
     default=EXAMPLE if EXAMPLE.is_dir() else None,
     help="Deployment repo to tour (default: the bundled examples/k8s-deployments).",
 )
-def command(example: Path | None) -> None:
+@click.option(
+    "--serve",
+    "serve_port",
+    type=int,
+    default=None,
+    is_flag=False,
+    flag_value=8080,
+    help="After the tour, run the whole service on its clusters and repo, with the "
+    "dashboard on this port (default 8080), until Ctrl-C.",
+)
+def command(example: Path | None, serve_port: int | None) -> None:
     """Tour gitops-auditor on simulated clusters and the example deployment repo."""
     if example is None:
         raise AuditorError("the example repo was not found; pass --example DIR")
@@ -85,8 +99,40 @@ def command(example: Path | None) -> None:
             pr = pr_demo(world)
             click.echo(f"  branch {pr.branch} pushed to a local bare copy of the repo")
             click.echo(f"  pull request {pr.url} (on a {pr.label})")
+            if serve_port is not None:
+                sys.exit(_serve(world, Path(tmp), port=serve_port))
     _title("Next")
+    click.echo("  gitops-auditor demo --serve   # this tour, then the dashboard on its data")
     click.echo("  gitops-auditor apps --repo examples/k8s-deployments")
     click.echo("  gitops-auditor render --repo examples/k8s-deployments --app my-api-production")
     click.echo("  gitops-auditor check --repo examples/k8s-deployments")
     click.echo("  gitops-auditor kubesim --port 6443 --kubeconfig-out /tmp/kubesim.kubeconfig")
+
+
+def _serve(world: DemoWorld, workdir: Path, *, port: int) -> int:
+    """The service (`serve`: Redis, workers, scheduler, watcher, web) over the demo's
+    clusters and repo, its store in `workdir`, signed in with a fresh admin token."""
+    from auditor.jobs.serve import serve
+
+    config = world.pipeline.config.model_dump(mode="json", exclude_defaults=True)
+    config["service"] = {"repo": str(world.repo), "revision": "main"}
+    path = workdir / "gitops-auditor.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    token = "gat_" + secrets.token_urlsafe(24)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITOPS_AUDITOR_")}
+    env.pop("REDIS_URL", None)
+    env.update(
+        {
+            "GITOPS_AUDITOR_CONFIG": str(path),
+            "GITOPS_AUDITOR_API_TOKEN": token,
+            "DATABASE_URL": f"sqlite:///{workdir / 'store.db'}",
+            "KUBECONFIG": str(world.fleet.kubeconfig),
+            "XDG_CACHE_HOME": str(workdir / "cache"),
+        }
+    )
+    _title(f"The dashboard: http://127.0.0.1:{port}/apps")
+    click.echo(f"  sign in with the token {token}")
+    click.echo(f"  the API: curl -H 'Authorization: Bearer {token}' "
+               f"http://127.0.0.1:{port}/api/v1/apps")  # fmt: skip
+    click.echo("  the service audits the clusters now and every few minutes; Ctrl-C stops it")
+    return serve(port=port, host="127.0.0.1", data_dir=workdir / "service", env=env)

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import lru_cache
 
 from auditor.errors import ConfigError
 
@@ -85,6 +86,10 @@ class Policy:
 
     def roles(self, subjects: Iterable[str]) -> set[str]:
         """Every role (and subject) the subjects act as, role inheritance included."""
+        return set(self._roles(frozenset(subjects)))
+
+    @lru_cache(maxsize=1024)  # noqa: B019 - policies live as long as the process
+    def _roles(self, subjects: frozenset[str]) -> frozenset[str]:
         found = set(subjects) | {self.default_role}
         pending = list(found)
         while pending:
@@ -93,20 +98,28 @@ class Policy:
                 if subject == current and role not in found:
                     found.add(role)
                     pending.append(role)
-        return found
+        return frozenset(found)
 
     def allowed(self, subjects: Sequence[str], *, resource: str, action: str, obj: str) -> bool:
         """Whether any of `subjects` may do `action` on `obj` (no matching deny)."""
-        acting = self.roles(subjects)
-        matched = [
+        return self.checker(subjects, resource=resource, action=action)(obj)
+
+    def checker(
+        self, subjects: Sequence[str], *, resource: str, action: str
+    ) -> Callable[[str], bool]:
+        """`allowed` for many objects: the subjects' grants for the action, found once."""
+        acting = self._roles(frozenset(subjects))
+        relevant = [
             g
             for g in self.grants
-            if g.subject in acting
-            and _match(g.resource, resource)
-            and _match(g.action, action)
-            and _match(g.object, obj)
+            if g.subject in acting and _match(g.resource, resource) and _match(g.action, action)
         ]
-        return bool(matched) and all(g.allow for g in matched)
+
+        def check(obj: str) -> bool:
+            matched = [g for g in relevant if _match(g.object, obj)]
+            return bool(matched) and all(g.allow for g in matched)
+
+        return check
 
 
 def _match(pattern: str, value: str) -> bool:

@@ -38,7 +38,7 @@ def record_audit(
     now = context.finished_at
     _lock_app(conn, report.name)
     row = conn.execute(
-        select(schema.apps).where(schema.apps.c.name == report.name).with_for_update()
+        select(*schema.APP_STATE).where(schema.apps.c.name == report.name).with_for_update()
     ).first()
     previous = app_state(row._mapping) if row is not None else None
     rows = finding_rows(report)

@@ -226,6 +226,9 @@ notifications = Table(  # messages notifiers sent: updated in place, never sent 
 )
 
 
+# The apps table without the report: what every read of apps' states selects.
+APP_STATE = tuple(c for c in apps.c if c.name != "report")
+
 api_tokens = Table(  # the API's bearer tokens: only a hash is kept, never the token
     "api_tokens",
     metadata,

@@ -98,6 +98,7 @@ class SqlStore:
         self._writer = self.engine.execution_options(**{WRITE_OPTION: True})
         self._ready = False
         self._lock = threading.Lock()
+        self._summaries: tuple[tuple[Any, ...], list[AppSummary]] | None = None
 
     # ---- plumbing --------------------------------------------------------------------
     def upgrade(self) -> str:
@@ -463,7 +464,20 @@ class SqlStore:
 
     # ---- the web's reads (aggregates: see `web`) --------------------------------------
     def app_summaries(self) -> list[AppSummary]:
-        return self._read(web.app_summaries)
+        """Every app's row of the apps list. Kept in memory while the store's generation
+        (runs, apps, snoozes) stays the same: a page of 1,000 apps reads three numbers
+        instead of every app, finding and violation."""
+
+        def work(conn: Connection) -> list[AppSummary]:
+            now = web.generation(conn)
+            cached = self._summaries
+            if cached is not None and cached[0] == now:
+                return cached[1]
+            found = web.app_summaries(conn)
+            self._summaries = (now, found)
+            return found
+
+        return list(self._read(work))
 
     def app_report(self, name: str) -> dict[str, Any] | None:
         """The app's last stored report (the JSON report's shape); None: unknown app."""
@@ -516,12 +530,12 @@ class SqlStore:
 
     # ---- reads -----------------------------------------------------------------------
     def app(self, name: str) -> AppState | None:
-        query = select(schema.apps).where(schema.apps.c.name == name)
+        query = select(*schema.APP_STATE).where(schema.apps.c.name == name)
         row = self._read(lambda conn: conn.execute(query).first())
         return rows.app_state(row._mapping) if row is not None else None
 
     def apps(self) -> list[AppState]:
-        query = select(schema.apps).order_by(schema.apps.c.name)
+        query = select(*schema.APP_STATE).order_by(schema.apps.c.name)
         return self._read(lambda conn: [rows.app_state(r._mapping) for r in conn.execute(query)])
 
     def findings(self, *, app: str | None = None, open_only: bool = True) -> list[Finding]:

@@ -29,6 +29,20 @@ def _tuples(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in conn.execute(query)]
 
 
+def generation(conn: Connection) -> tuple[Any, ...]:
+    """What changes whenever the apps list would: every audit adds a run; snoozes change
+    the snoozed apps' times (cheap to read: the list is cached by it, see `SqlStore`)."""
+    runs = conn.execute(select(func.max(schema.audit_runs.c.id))).scalar()
+    a = schema.apps
+    snoozed = conn.execute(
+        select(func.count(), func.min(a.c.snoozed_until), func.max(a.c.snoozed_until)).where(
+            a.c.snoozed_until.is_not(None)
+        )
+    ).first()
+    apps = conn.execute(select(func.count()).select_from(a)).scalar()
+    return (runs, apps, *(tuple(snoozed) if snoozed else ()))
+
+
 def app_summaries(conn: Connection) -> list[AppSummary]:
     """Every app with its open findings by kind and open, unwaived violations by severity."""
     f, v = schema.findings, schema.violations
@@ -49,7 +63,7 @@ def app_summaries(conn: Connection) -> list[AppSummary]:
     )
     for app, severity, count in _tuples(conn, query):
         violations[app][severity] = int(count)
-    apps = conn.execute(select(schema.apps).order_by(schema.apps.c.name))
+    apps = conn.execute(select(*schema.APP_STATE).order_by(schema.apps.c.name))
     return [
         AppSummary(
             state=(state := rows.app_state(r._mapping)),
@@ -133,7 +147,12 @@ def top_managers(conn: Connection, *, limit: int) -> list[tuple[str, int]]:
 
 def oldest_drift(conn: Connection, *, limit: int) -> list[AppState]:
     a = schema.apps
-    query = select(a).where(a.c.drift_since.is_not(None)).order_by(a.c.drift_since).limit(limit)
+    query = (
+        select(*schema.APP_STATE)
+        .where(a.c.drift_since.is_not(None))
+        .order_by(a.c.drift_since)
+        .limit(limit)
+    )
     return [rows.app_state(r._mapping) for r in conn.execute(query)]
 
 

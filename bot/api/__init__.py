@@ -17,7 +17,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from auditor.logs import current_request_id
-from auditor.service.operations import Forbidden, authorize_app, may
+from auditor.service.operations import Forbidden, authorize_app, permits
 from auditor.service.queries import (
     SORTS,
     STATUSES,
@@ -137,7 +137,11 @@ def _state(name: str) -> AppState:
 
 
 def _may(action: str, state: AppState) -> bool:
-    return may(current().service, g.actor, action=action, project=state.project, app=state.name)
+    """Whether the request's actor may (the RBAC grants found once per request and action)."""
+    checks = g.setdefault("permits", {})
+    if action not in checks:
+        checks[action] = permits(current().service, g.actor, action=action)
+    return bool(checks[action](state.project, state.name))
 
 
 def _app_arg() -> str | None:

@@ -113,8 +113,11 @@ def _finding_line(finding: Finding, *, now: datetime) -> str:
     return f"{what} `{escape(finding.path)}`: {change} {who} ({opened})"
 
 
-def app_blocks(state: AppState, findings: Sequence[Finding], *, now: datetime) -> list[Block]:
-    """One app's state and its open findings: drift first, unmanaged changes apart."""
+def app_blocks(
+    state: AppState, findings: Sequence[Finding], *, now: datetime, url: str = ""
+) -> list[Block]:
+    """One app's state and its open findings: drift first, unmanaged changes apart; with
+    `url` (its dashboard page), a link to the full report, said where findings are cut."""
     health = state.health_status or "Unknown"
     head = f"*{state.name}* is *{state.sync_status}* ({health}) on `{state.cluster}`"
     if state.health_message and health not in ("Healthy", "Unknown"):
@@ -131,9 +134,12 @@ def app_blocks(state: AppState, findings: Sequence[Finding], *, now: datetime) -
         lines = [_finding_line(f, now=now) for f in shown]
         blocks.append(section(f"*{title}*\n" + "\n".join(f"- {line}" for line in lines)))
         if len(group) > len(shown):
-            blocks.append(context(f"... and {len(group) - len(shown)} more"))
+            more = f"... and {len(group) - len(shown)} more"
+            blocks.append(context(f"{more}: <{url}|see them all>" if url else more))
     if not findings and state.sync_status == "Synced":
         blocks.append(context("Nothing differs from Git."))
+    if url:
+        blocks.append(context(f"<{url}|Full report on the dashboard>: diffs, history, policies"))
     if drift:
         blocks.append(
             {

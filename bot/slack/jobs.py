@@ -197,7 +197,8 @@ def _run(service: Service, actor: Actor, command: Command, reply: Answer) -> str
         state = store.app(app.name)
         if state is None:
             raise AuditorError(f"{app.name} was not recorded")
-        reply.send(blocks.app_blocks(state, store.findings(app=app.name), now=now))
+        url = service.config.web.app_url(app.name)
+        reply.send(blocks.app_blocks(state, store.findings(app=app.name), now=now, url=url))
     elif command.verb == "policy":
         found_violations = store.violations(app=app.name)
         lines = [

@@ -146,7 +146,9 @@ class SlackNotifier:
         payload = event.payload
         app = f"*{event.app}*"
         if event.type == EventType.DRIFT_DETECTED and state is not None:
-            return blocks.app_blocks(state, self.service.store.findings(app=event.app), now=now)
+            found = self.service.store.findings(app=event.app)
+            url = self.service.config.web.app_url(event.app)
+            return blocks.app_blocks(state, found, now=now, url=url)
         if event.type == EventType.DRIFT_RESOLVED:
             since = payload.get("since") or None
             return [blocks.section(f":white_check_mark: {app} is back in line with Git "

@@ -31,7 +31,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from auditor.logs import current_request_id
-from auditor.service.operations import Forbidden, authorize_app, may
+from auditor.service.operations import Forbidden, authorize_app, may, permits
 from auditor.service.queries import (
     SEVERITIES,
     SORTS,
@@ -129,7 +129,9 @@ def _safe_next(target: str) -> str:
 
 
 def _visible(state: AppState) -> bool:
-    return may(current().service, g.actor, action=GET, project=state.project, app=state.name)
+    if "readable" not in g:
+        g.readable = permits(current().service, g.actor, action=GET)
+    return bool(g.readable(state.project, state.name))
 
 
 @dashboard.get("/apps")
