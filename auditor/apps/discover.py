@@ -28,6 +28,7 @@ from auditor.apps.generators import (
     GeneratorError,
     RepoLookup,
 )
+from auditor.apps.gitgen import listing, one_walk
 from auditor.config import AppConfig, Config
 from auditor.errors import AuditorError, ManifestError
 from auditor.manifests import MANIFEST_SUFFIXES, parse_file
@@ -252,8 +253,9 @@ def discover(
         repo_lookup=repo_lookup,
         identities=identities,
     )
-    for rel, line, body in _argo_documents(root, collector.problems, collector.failures):
-        collector.take(body, origin=SourceLocation(path=rel, line=line))
+    with one_walk():  # every git generator of the pass reads one walk of each tree
+        for rel, line, body in _argo_documents(root, collector.problems, collector.failures):
+            collector.take(body, origin=SourceLocation(path=rel, line=line))
     for extra in config.apps:
         collector.add(_config_app(extra, resolver=collector.resolver, repo_url=repo_url))
     return collector.result(revision)
@@ -336,8 +338,8 @@ def _argo_documents(
 
 def _manifest_files(root: Path) -> Iterator[Path]:
     """Manifest files under root, skipping hidden directories and Helm chart templates."""
-    for file in sorted(root.rglob("*")):
-        if file.suffix not in MANIFEST_SUFFIXES or not file.is_file():
+    for file in listing(root).files:
+        if file.suffix not in MANIFEST_SUFFIXES:
             continue
         if any(p.startswith(".") for p in file.relative_to(root).parts):
             continue

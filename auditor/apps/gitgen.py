@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -34,13 +37,54 @@ def sanitize_name(name: str) -> str:
     return out.strip("-.")
 
 
+@dataclass(frozen=True)
+class Listing:
+    """A tree's directories (no hidden segment) and files (outside .git), relative."""
+
+    dirs: tuple[str, ...]
+    files: tuple[Path, ...]
+
+
+_LISTINGS: ContextVar[dict[Path, Listing] | None] = ContextVar("gitgen_listings", default=None)
+
+
+@contextmanager
+def one_walk() -> Iterator[None]:
+    """Within the block, each tree is walked once, whatever the number of git generators
+    reading it (a discovery pass: the tree does not change under it)."""
+    token = _LISTINGS.set({})
+    try:
+        yield
+    finally:
+        _LISTINGS.reset(token)
+
+
+def listing(root: Path) -> Listing:
+    """The tree at `root`, walked once per `one_walk` block (else on every call)."""
+    memo = _LISTINGS.get()
+    if memo is not None and root in memo:
+        return memo[root]
+    paths = sorted(root.rglob("*"))
+    found = Listing(
+        dirs=tuple(
+            p.relative_to(root).as_posix()
+            for p in paths
+            if p.is_dir() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        ),
+        files=tuple(p for p in paths if p.is_file() and ".git" not in p.parts),
+    )
+    if memo is not None:
+        memo[root] = found
+    return found
+
+
 def directory_params(
     root: Path, entries: Sequence[Mapping[str, Any]], *, go: bool, prefix: str = ""
 ) -> list[Params]:
     include = [_path_match(str(e.get("path") or "")) for e in entries if not e.get("exclude")]
     exclude = [_path_match(str(e.get("path") or "")) for e in entries if e.get("exclude")]
     out = []
-    for rel in _walk_dirs(root):
+    for rel in listing(root).dirs:
         if any(p.fullmatch(rel) for p in include) and not any(p.fullmatch(rel) for p in exclude):
             out.append(_with_path(rel, None, go=go, prefix=prefix, params={}))
     return out
@@ -52,7 +96,7 @@ def file_params(
     include = [_glob_re(str(e.get("path") or "")) for e in entries if not e.get("exclude")]
     exclude = [_glob_re(str(e.get("path") or "")) for e in entries if e.get("exclude")]
     out: list[Params] = []
-    for file in sorted(p for p in root.rglob("*") if p.is_file() and ".git" not in p.parts):
+    for file in listing(root).files:
         rel = file.relative_to(root).as_posix()
         if not any(p.fullmatch(rel) for p in include) or any(p.fullmatch(rel) for p in exclude):
             continue
@@ -134,12 +178,6 @@ def _with_path(rel: str, file: str | None, *, go: bool, prefix: str, params: Par
         flat.update({f"{key}.filename": name, f"{key}.filenameNormalized": sanitize_name(name)})
     flat.update({f"{key}[{i}]": s for i, s in enumerate(rel.split("/")) if s})
     return {**params, **flat}
-
-
-def _walk_dirs(root: Path) -> Iterator[str]:
-    for path in sorted(root.rglob("*")):
-        if path.is_dir() and not any(part.startswith(".") for part in path.relative_to(root).parts):
-            yield path.relative_to(root).as_posix()
 
 
 def _path_match(pattern: str) -> re.Pattern[str]:

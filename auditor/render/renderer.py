@@ -21,6 +21,7 @@ from auditor.render.context import RenderContext
 from auditor.render.directory import render_directory
 from auditor.render.documents import RawRender
 from auditor.render.helm import helm_not_found, render_helm
+from auditor.render.inputs import input_digest
 from auditor.render.kustomize import kustomization_file, render_kustomize
 from auditor.render.scope import ScopeTable, api_group, declared_cluster_scoped
 from auditor.render.tools import DEFAULT_TIMEOUT_SECONDS, default_kubectl, find_helm
@@ -70,9 +71,14 @@ class Renderer:
         """The desired manifests of `app` in the tree at `root` (the repo at `revision`),
         for the destination and ref sources `context` describes."""
         context = context or RenderContext()
+        inputs = self._inputs(app, root=root) if not context.refs else None
         cacheable = cacheable and revision != WORKTREE
         cacheable = cacheable and all(rev != WORKTREE for _, rev in context.refs.values())
-        key = cache_key(app, revision=revision, context=context.key()) if cacheable else ""
+        if inputs is not None:  # keyed by what it reads: reused across commits and edits
+            key = cache_key(app, revision=f"inputs:{inputs}", context=context.key())
+            cacheable = True
+        else:
+            key = cache_key(app, revision=revision, context=context.key()) if cacheable else ""
         raw = self._cache.get(key) if cacheable else None
         with self._lock:
             self.stats.renders += 1
@@ -88,6 +94,17 @@ class Renderer:
             if cacheable:
                 self._cache.put(key, raw)
         return self._finish(app, raw, revision=revision)
+
+    def _inputs(self, app: App, *, root: Path) -> str | None:
+        """The hash of the render's inputs (`inputs.input_digest`); None: key by commit.
+        Options naming the revision (`$ARGOCD_APP_REVISION`) make the commit an input."""
+        if "ARGOCD_APP_REVISION" in repr(app.source):
+            return None
+        app_dir = root / (app.source.path.strip() or ".")
+        if not app_dir.is_dir():
+            return None
+        kind = self.source_type(app, app_dir=app_dir)
+        return input_digest(app, root=root, kind=str(kind.value).lower())
 
     def source_type(self, app: App, *, app_dir: Path) -> SourceType:
         """Argo CD's choice: explicit options first, then Chart.yaml, then a kustomization."""

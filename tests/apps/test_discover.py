@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -255,3 +256,41 @@ def test_a_config_management_plugin_app_is_an_error_not_an_empty_render(tmp_path
     assert app is not None and app.error is not None
     assert "config management plugin (argocd-vault-plugin)" in app.error
     assert "cannot run here" in app.error
+
+
+def test_the_tree_is_walked_once_whatever_the_number_of_git_generators(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for group in range(6):
+        for env in ("dev", "prod"):
+            (tmp_path / f"apps/g{group}/svc/{env}").mkdir(parents=True)
+            (tmp_path / f"apps/g{group}/svc/{env}/cm.yaml").write_text("kind: ConfigMap\n")
+        (tmp_path / f"argocd/g{group}.yaml").parent.mkdir(exist_ok=True)
+        (tmp_path / f"argocd/g{group}.yaml").write_text(f"""
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {{name: g{group}}}
+spec:
+  generators:
+    - git: {{repoURL: {URL}, revision: HEAD, directories: [{{path: "apps/g{group}/*/*"}}]}}
+    - git: {{repoURL: {URL}, revision: HEAD, files: [{{path: "apps/g{group}/*/dev/*.json"}}]}}
+  template:
+    metadata: {{name: "g{group}-{{{{path.basename}}}}"}}
+    spec:
+      project: default
+      source: {{repoURL: {URL}, path: "{{{{path}}}}"}}
+      destination: {{server: https://kubernetes.default.svc, namespace: x}}
+""")
+    walks: list[Path] = []
+    original = Path.rglob
+
+    def counted(self: Path, pattern: str) -> Any:
+        walks.append(self)
+        return original(self, pattern)
+
+    monkeypatch.setattr(Path, "rglob", counted)
+    found = discover(root=tmp_path, revision="r", repo_url=URL, config=Config())
+    assert sorted(a.name for a in found.apps) == sorted(
+        f"g{g}-{env}" for g in range(6) for env in ("dev", "prod")
+    )
+    assert walks.count(tmp_path) == 1  # 12 generators and the manifest scan: one walk

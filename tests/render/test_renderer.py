@@ -221,15 +221,22 @@ def test_different_options_are_different_entries(tmp_path: Path, write: Write) -
     assert len(list((tmp_path / "cache").rglob("*.json"))) == 3
 
 
-def test_worktree_renders_are_never_cached(tmp_path: Path, write: Write) -> None:
+def test_worktree_renders_are_cached_by_their_content(tmp_path: Path, write: Write) -> None:
     app = kustomize_app(write)
     renderer = Renderer(cache_dir=tmp_path / "cache")
     render(renderer, app, tmp_path, revision="worktree")
+    original = (tmp_path / "apps/k/kustomization.yaml").read_text()
     write("apps/k/kustomization.yaml", "namePrefix: changed-\nresources: [deploy.yaml]\n")
-    out = renderer.render(app, root=tmp_path, revision="worktree", cacheable=True)
-    assert list(by_name(out)) == ["Deployment/changed-web"]
+    out = renderer.render(app, root=tmp_path, revision="worktree", cacheable=False)
+    assert list(by_name(out)) == ["Deployment/changed-web"]  # an edit is never served stale
     assert renderer.stats.kubectl_runs == 2 and renderer.stats.cache_hits == 0
-    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").rglob("*.json"))
+    again = renderer.render(app, root=tmp_path, revision="worktree", cacheable=False)
+    assert list(by_name(again)) == ["Deployment/changed-web"]
+    assert renderer.stats.kubectl_runs == 2 and renderer.stats.cache_hits == 1
+    (tmp_path / "apps/k/kustomization.yaml").write_text(original)
+    back = renderer.render(app, root=tmp_path, revision="worktree", cacheable=False)
+    assert list(by_name(back)) == ["Deployment/web"]  # the first render, by its content
+    assert renderer.stats.kubectl_runs == 2 and renderer.stats.cache_hits == 2
 
 
 def test_failed_build_is_cached_but_missing_kubectl_is_not(tmp_path: Path, write: Write) -> None:
