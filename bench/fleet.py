@@ -12,7 +12,8 @@ requests, peak RSS of the whole process tree. The findings of every audit mode a
 compared: speed never changes an answer.
 
 Run: .venv/bin/python bench/fleet.py [--apps 1000] [--appsets 10] [--script-apps N]
-     [--results bench/RESULTS.md]
+     [--results FILE]
+     .venv/bin/python bench/fleet.py --apps 1000 --discovery 10 100 334   (discovery only)
 """
 
 from __future__ import annotations
@@ -318,13 +319,41 @@ def script(root: Path, apps: Sequence[FleetApp], *, env: dict[str, str]) -> tupl
     return time.perf_counter() - started, differ
 
 
+def discovery_scaling(apps: int, counts: Sequence[int]) -> list[str]:
+    """Discovery of the same `apps` apps from each number of ApplicationSets (a new
+    pipeline each, at the commit: what every audit starts with)."""
+    lines = [f"| ApplicationSets | discovery of {apps} apps, seconds |", "|---|---|"]
+    for count in counts:
+        with tempfile.TemporaryDirectory(prefix="fleet-discovery-") as tmp:
+            work = Path(tmp)
+            write_fleet(work / "tree", apps=apps, appsets=count)
+            init_repo(work / "tree", work / "repo")
+            pipeline = Pipeline.from_config(Config(), cache_dir=work / "cache")
+            checkout = pipeline.sources.checkout(str(work / "repo"), "main")
+            started = time.perf_counter()
+            found = pipeline.discover(checkout)
+            seconds = time.perf_counter() - started
+            assert len(found.apps) == apps, len(found.apps)
+            lines.append(f"| {count} | {seconds:.2f} |")
+            print(lines[-1])
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--apps", type=int, default=1000)
     parser.add_argument("--appsets", type=int, default=10)
     parser.add_argument("--script-apps", type=int, default=0, help="0: every app")
     parser.add_argument("--results", type=Path, help="write the results (markdown) here")
+    parser.add_argument(
+        "--discovery", type=int, nargs="*", help="only time discovery from these ApplicationSets"
+    )
     args = parser.parse_args()
+    if args.discovery:
+        lines = discovery_scaling(args.apps, args.discovery)
+        if args.results:
+            args.results.write_text("\n".join(lines) + "\n")
+        return
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="fleet-bench-") as tmp:
         work = Path(tmp)

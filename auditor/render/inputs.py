@@ -22,57 +22,26 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from auditor.model import App
+from auditor.render.digests import DIGESTS
 from auditor.render.kustomize import kustomization_file
 
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)")
 _PLUGINS = ("helmCharts", "helmChartInflationGenerator", "generators", "transformers",
             "validators")  # fmt: skip
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where built with it
 _MAX_FILES = 20_000  # a tree this large is hashed no more: keyed by commit instead
 
 
 class Unknown(Exception):
     """The render's inputs cannot all be named: key it by commit."""
-
-
-RACY_NS = 2_000_000_000  # a file changed this recently may change again unseen
-
-
-class _FileDigests:
-    """SHA-256 of files, remembered by (path, size, mtime, inode): a fleet's shared base
-    is read once per change, not once per app. As git does for its index, a file modified
-    in the last two seconds is not remembered (a second write within the clock's
-    granularity could keep its size and mtime)."""
-
-    def __init__(self) -> None:
-        self._known: dict[tuple[str, int, int, int], str] = {}
-        self._lock = threading.Lock()
-
-    def of(self, path: Path) -> str:
-        stat = path.stat()
-        key = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
-        with self._lock:
-            found = self._known.get(key)
-        if found is None:
-            found = hashlib.sha256(path.read_bytes()).hexdigest()
-            if time.time_ns() - stat.st_mtime_ns < RACY_NS:
-                return found
-            with self._lock:
-                if len(self._known) > 200_000:
-                    self._known.clear()
-                self._known[key] = found
-        return found
-
-
-DIGESTS = _FileDigests()
 
 
 def input_digest(app: App, *, root: Path, kind: str) -> str | None:
@@ -110,7 +79,8 @@ def input_digest(app: App, *, root: Path, kind: str) -> str | None:
 
 
 def _inside(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
+    text, top = str(path), str(root)
+    return text == top or text.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def _tree(directory: Path) -> Iterator[Path]:
@@ -133,7 +103,24 @@ def _kustomization(directory: Path, *, root: Path, files: set[Path], seen: set[P
     found = kustomization_file(directory)
     if found is None:
         return  # a plain directory of resources: its files are in already
-    document = yaml.safe_load(found.read_text(encoding="utf-8")) or {}
+    for candidate in _references(found, DIGESTS.of(found)):
+        path = Path(os.path.normpath(directory / candidate))
+        if not path.exists():
+            continue
+        if not _inside(path, root):
+            raise Unknown("outside the repository")
+        if path.is_dir():
+            _kustomization(path, root=root, files=files, seen=seen)
+        else:
+            files.add(path)
+
+
+@lru_cache(maxsize=4096)
+def _references(path: Path, digest: str) -> tuple[str, ...]:
+    """The strings of the kustomization at `path` (with content `digest`) that may name
+    files or directories; raises `Unknown` for what cannot be followed. Parsed once per
+    content: a fleet's shared base is read once, not once per app."""
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
     if not isinstance(document, dict):
         raise Unknown("not a kustomization")
     if any(document.get(key) for key in _PLUGINS):
@@ -142,19 +129,12 @@ def _kustomization(directory: Path, *, root: Path, files: set[Path], seen: set[P
         for ref in document.get(entry) or ():
             if isinstance(ref, str) and _REMOTE.match(ref.strip()):
                 raise Unknown("remote resource")
+    out: list[str] = []
     for text in _strings(document):
         for candidate in (text, text.partition("=")[2]):
-            if not candidate or "\n" in candidate or len(candidate) > 4096:
-                continue
-            path = (directory / candidate).resolve()
-            if not path.exists():
-                continue
-            if not _inside(path, root):
-                raise Unknown("outside the repository")
-            if path.is_dir():
-                _kustomization(path, root=root, files=files, seen=seen)
-            else:
-                files.add(path)
+            if candidate and "\n" not in candidate and len(candidate) <= 4096:
+                out.append(candidate)
+    return tuple(dict.fromkeys(out))
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -170,7 +150,7 @@ def _strings(value: Any) -> Iterator[str]:
 
 def _helm(app: App, chart: Path, *, root: Path, files: set[Path]) -> None:
     files |= set(_tree(chart))
-    meta = yaml.safe_load((chart / "Chart.yaml").read_text(encoding="utf-8")) or {}
+    meta = yaml.load((chart / "Chart.yaml").read_text(encoding="utf-8"), Loader=_LOADER) or {}
     for dependency in meta.get("dependencies") or () if isinstance(meta, dict) else ():
         repository = str((dependency or {}).get("repository") or "")
         if repository and not repository.startswith("file://"):

@@ -27,6 +27,8 @@ from auditor.render.tools import DEFAULT_TIMEOUT_SECONDS, ToolError, run_tool
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _ORIGIN = "config.kubernetes.io/origin"
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where built with it
+
 
 def kustomization_file(directory: Path) -> Path | None:
     """The kustomization file of `directory`, if it has one."""
@@ -103,7 +105,7 @@ def _pop_origin(body: Any, *, keep: bool) -> Mapping[str, Any] | None:
     if not isinstance(raw, str):
         return None
     try:
-        origin = yaml.safe_load(raw)
+        origin = yaml.load(raw, Loader=_LOADER)
     except yaml.YAMLError:
         return None
     return origin if isinstance(origin, Mapping) else None

@@ -8,12 +8,14 @@ same kind whose name the output name contains (prefixes and suffixes aside).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from auditor.errors import ManifestError
 from auditor.manifests import Document, expand_lists, parse_file
 from auditor.model import SourceLocation
+from auditor.render.digests import DIGESTS
 
 
 class OriginResolver:
@@ -44,8 +46,8 @@ class OriginResolver:
     def _documents(self, file: Path) -> list[Document]:
         if file not in self._parsed:
             try:
-                docs = list(expand_lists(parse_file(file, display=file.name)))
-            except ManifestError:
+                docs = _parsed(file, DIGESTS.of(file))
+            except OSError:
                 docs = []
             self._parsed[file] = docs
         return self._parsed[file]
@@ -81,6 +83,16 @@ class OriginResolver:
             if value and value in name and len(value) > best[0]:
                 best = (len(value), number)
         return best[1]
+
+
+@lru_cache(maxsize=2048)
+def _parsed(file: Path, digest: str) -> list[Document]:
+    """A source file's documents, parsed once per content (a shared base's files are
+    located for every overlay that uses it)."""
+    try:
+        return list(expand_lists(parse_file(file, display=file.name)))
+    except ManifestError:
+        return []
 
 
 def _kind_and_name(body: Any) -> tuple[str, str]:
