@@ -312,8 +312,11 @@ def with_policies(
                 app=app.name,
                 context=app_context(app),
                 drifts=report.resources,
+                cache=runner.cache,
             )
         out.append(replace(report, violations=tuple(found)))
+    if live:
+        runner.cache.flush()
     return out
 
 

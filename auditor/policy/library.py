@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -33,7 +34,7 @@ class PolicySet:
     data: Mapping[str, Any] = field(default_factory=dict)
     tests: tuple[PolicyModule, ...] = ()
 
-    @property
+    @cached_property
     def digest(self) -> str:
         """Hash of sources and data: part of every cache key."""
         h = hashlib.sha256()

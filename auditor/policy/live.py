@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from auditor.model import App, Resource, ResourceDrift, ResourceKey, Violation
+from auditor.policy.cache import ResultCache, content_hash
 from auditor.policy.engine import PolicyEngine, RawOutcome
 from auditor.policy.library import LIVE, PolicySet
 from auditor.policy.results import policy_ids, to_violations
@@ -58,9 +59,20 @@ def evaluate_live(
     app: str,
     context: Mapping[str, Any],
     drifts: Sequence[ResourceDrift],
+    cache: ResultCache | None = None,
 ) -> list[Violation]:
-    """The live-scope violations of one app; a policy error is reported against the app."""
-    [outcome] = engine.evaluate(scope=LIVE, context={}, resources=[live_input(context, drifts)])
+    """The live-scope violations of one app; a policy error is reported against the app.
+    With `cache`, an app whose live input (its drift and context) is unchanged reuses
+    the outcome of the same policies (keyed by the input's content and the policy set;
+    call `cache.flush()` after)."""
+    document = live_input(context, drifts)
+    shelf = ResultCache.shelf(policies=policies.digest, scope=LIVE, context="app")
+    key = content_hash(document)
+    outcome = cache.get(shelf, key) if cache is not None else None
+    if outcome is None:
+        [outcome] = engine.evaluate(scope=LIVE, context={}, resources=[document])
+        if cache is not None and not outcome.errors:
+            cache.put(shelf, key, outcome)
     ids = policy_ids(policies)
     out: list[Violation] = []
     for rule_key, values in sorted(outcome.values.items()):
