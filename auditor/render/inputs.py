@@ -5,10 +5,11 @@ Argo CD re-renders every app of a monorepo on every commit. Here an app's render
 by the content of every file it can read, found the way its tool finds them:
 
 - the app's whole directory (every file below it, at any depth);
-- for Kustomize, each kustomization met (the app's, then those of the local bases,
-  components and resources it names, recursively): every string in it that names an
-  existing local file or directory (resources, components, patches, generators' files
-  and env files, replacements, configurations, crds, openapi...), directories whole;
+- for Kustomize, each kustomization met (the app's, those of the components the
+  Application adds, then those of the local bases, components and resources they name,
+  recursively): every string in it that names an existing local file or directory
+  (resources, components, patches, generators' files and env files, replacements,
+  configurations, crds, openapi...), directories whole;
 - for Helm, the chart directory and each value file (`valueFiles`, relative to it).
 
 When in doubt the answer is None and the caller keys by commit (or does not cache a
@@ -57,7 +58,11 @@ def input_digest(app: App, *, root: Path, kind: str) -> str | None:
     files: set[Path] = set()
     try:
         if kind == "kustomize":
-            _kustomization(app_dir, root=root, files=files, seen=set())
+            seen: set[Path] = set()
+            _kustomization(app_dir, root=root, files=files, seen=seen)
+            options = source.kustomize
+            for component in options.components if options is not None else ():
+                _component(app_dir, component, root=root, files=files, seen=seen)
         elif kind == "helm":
             _helm(app, app_dir, root=root, files=files)
         elif kind == "directory":
@@ -113,6 +118,19 @@ def _kustomization(directory: Path, *, root: Path, files: set[Path], seen: set[P
             _kustomization(path, root=root, files=files, seen=seen)
         else:
             files.add(path)
+
+
+def _component(
+    app_dir: Path, component: str, *, root: Path, files: set[Path], seen: set[Path]
+) -> None:
+    """A component the Application's `kustomize.components` adds (relative to the app)."""
+    if _REMOTE.match(component.strip()):
+        raise Unknown("remote component")
+    path = Path(os.path.normpath(app_dir / component.strip()))
+    if not _inside(path, root):
+        raise Unknown("outside the repository")
+    if path.is_dir():
+        _kustomization(path, root=root, files=files, seen=seen)
 
 
 @lru_cache(maxsize=4096)

@@ -101,3 +101,24 @@ def test_a_helm_value_file_outside_the_chart_is_an_input(tmp_path: Path, write: 
     second = input_digest(app, root=tmp_path, kind="helm")
     write("envs/other.yaml", "x: 2\n")
     assert input_digest(app, root=tmp_path, kind="helm") == second
+
+
+def test_components_the_application_adds_are_inputs(tmp_path: Path, write: Write) -> None:
+    from auditor.model import KustomizeOptions
+
+    write("apps/a/kustomization.yaml", "resources: [cm.yaml]\n")
+    write("apps/a/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    write("components/extra/kustomization.yaml",
+          "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+          "commonLabels: {extra: 'yes'}\n")  # fmt: skip
+    options = KustomizeOptions(components=("../../components/extra",))
+    app = make_app("apps/a", namespace="x", kustomize=options)
+    first = input_digest(app, root=tmp_path, kind="kustomize")
+    assert first is not None
+    write("components/extra/kustomization.yaml",
+          "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+          "commonLabels: {extra: 'no'}\n")  # fmt: skip
+    assert input_digest(app, root=tmp_path, kind="kustomize") not in (None, first)
+    far = KustomizeOptions(components=("https://example.com/c",))
+    remote = make_app("apps/a", namespace="x", kustomize=far)
+    assert input_digest(remote, root=tmp_path, kind="kustomize") is None
