@@ -65,6 +65,20 @@ def _http_error(exc: HTTPException) -> tuple[Response, int]:
     return error(exc.code or 500, code, exc.description or exc.name)
 
 
+@api.record_once
+def _errors_outside_routes(state: Any) -> None:
+    """A path under /api/ that matches no route (404) or not with this method (405)
+    answers in the API's error shape too, not with Flask's HTML page."""
+
+    def handle(exc: HTTPException) -> Any:
+        if request.path.startswith(api.url_prefix or "/api/"):
+            return _http_error(exc)
+        return exc
+
+    state.app.register_error_handler(404, handle)
+    state.app.register_error_handler(405, handle)
+
+
 @api.before_request
 def _authenticate() -> tuple[Response, int] | None:
     if request.endpoint == "api.openapi":

@@ -183,3 +183,13 @@ def test_security_headers_on_every_answer(web: Web) -> None:
     assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_unknown_paths_and_methods_answer_in_the_error_shape(web: Web) -> None:
+    client = web.app.test_client()
+    missing = client.get("/api/v1/nothing-here", headers=web.headers("viewer"))
+    assert missing.status_code == 404 and error_of(missing)["code"] == "not-found"
+    wrong = client.delete("/api/v1/apps", headers=web.headers("viewer"))
+    assert wrong.status_code == 405 and error_of(wrong)["code"] == "method-not-allowed"
+    page = client.get("/no-such-page", headers=web.headers("viewer"))
+    assert page.status_code == 404 and "text/html" in page.headers["Content-Type"]
