@@ -28,6 +28,13 @@ SERVER_METADATA = (
 
 def plain(value: Any) -> Any:
     """A deep copy made of dict/list/str/int/float/bool/None (YAML timestamps become text)."""
+    kind = type(value)  # the common cases first, without the ABC checks below
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return value
+    if kind is dict:
+        return {k if type(k) is str else str(k): plain(v) for k, v in value.items()}
+    if kind is list:
+        return [plain(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -45,9 +46,12 @@ class Unknown(Exception):
     """The render's inputs cannot all be named: key it by commit."""
 
 
-def input_digest(app: App, *, root: Path, kind: str) -> str | None:
+def input_digest(app: App, *, root: Path, kind: str, immutable: bool = False) -> str | None:
     """The hash of every file the render of `app` (a `kind`: helm, kustomize, directory)
-    in the tree at `root` can read; None when that cannot be known for sure."""
+    in the tree at `root` can read; None when that cannot be known for sure. An
+    `immutable` tree (a commit's export) has its directory listings remembered: a shared
+    base is walked once for the whole fleet."""
+    _local.listings = _TREES if immutable else None
     source = app.source
     if source.chart or not source.path.strip():
         return None
@@ -88,7 +92,24 @@ def _inside(path: Path, root: Path) -> bool:
     return text == top or text.startswith(top.rstrip(os.sep) + os.sep)
 
 
-def _tree(directory: Path) -> Iterator[Path]:
+_TREES: dict[Path, tuple[Path, ...]] = {}  # listings of immutable trees (exports per SHA)
+_local = threading.local()  # per thread: the memo to use for the key being made
+
+
+def _tree(directory: Path) -> tuple[Path, ...]:
+    """Every file below `directory`; remembered while an immutable tree is keyed."""
+    memo: dict[Path, tuple[Path, ...]] | None = getattr(_local, "listings", None)
+    if memo is not None and directory in memo:
+        return memo[directory]
+    found = tuple(_walk(directory))
+    if memo is not None:
+        if len(memo) > 50_000:
+            memo.clear()
+        memo[directory] = found
+    return found
+
+
+def _walk(directory: Path) -> Iterator[Path]:
     """Every file below `directory` (symlinks followed as the tools follow them)."""
     count = 0
     for top, dirs, names in os.walk(directory, followlinks=True):

@@ -71,7 +71,7 @@ class Renderer:
         """The desired manifests of `app` in the tree at `root` (the repo at `revision`),
         for the destination and ref sources `context` describes."""
         context = context or RenderContext()
-        inputs = self._inputs(app, root=root) if not context.refs else None
+        inputs = self._inputs(app, root=root, revision=revision) if not context.refs else None
         cacheable = cacheable and revision != WORKTREE
         cacheable = cacheable and all(rev != WORKTREE for _, rev in context.refs.values())
         if inputs is not None:  # keyed by what it reads: reused across commits and edits
@@ -95,7 +95,7 @@ class Renderer:
                 self._cache.put(key, raw)
         return self._finish(app, raw, revision=revision)
 
-    def _inputs(self, app: App, *, root: Path) -> str | None:
+    def _inputs(self, app: App, *, root: Path, revision: str) -> str | None:
         """The hash of the render's inputs (`inputs.input_digest`); None: key by commit.
         Options naming the revision (`$ARGOCD_APP_REVISION`) make the commit an input."""
         if "ARGOCD_APP_REVISION" in repr(app.source):
@@ -104,7 +104,9 @@ class Renderer:
         if not app_dir.is_dir():
             return None
         kind = self.source_type(app, app_dir=app_dir)
-        return input_digest(app, root=root, kind=str(kind.value).lower())
+        return input_digest(
+            app, root=root, kind=str(kind.value).lower(), immutable=revision != WORKTREE
+        )
 
     def source_type(self, app: App, *, app_dir: Path) -> SourceType:
         """Argo CD's choice: explicit options first, then Chart.yaml, then a kustomization."""
@@ -231,9 +233,22 @@ def build_env(app: App, revision: str) -> dict[str, str]:
     }
 
 
+def _copied(value: Any) -> Any:
+    """A deep copy of a parsed document (dicts, lists and scalars; anything else by
+    `copy.deepcopy`), several times faster than `copy.deepcopy` for such data."""
+    kind = type(value)
+    if kind is dict:
+        return {k: _copied(v) for k, v in value.items()}
+    if kind is list:
+        return [_copied(v) for v in value]
+    if kind in (str, int, float, bool) or value is None:
+        return value
+    return copy.deepcopy(value)
+
+
 def namespaced(body: Any, *, scope: ScopeTable, default_namespace: str) -> dict[str, Any]:
     """A copy of `body` with Argo CD's namespace rule applied."""
-    out: dict[str, Any] = copy.deepcopy(dict(body))
+    out: dict[str, Any] = {k: _copied(v) for k, v in body.items()}
     meta = out.get("metadata")
     if not isinstance(meta, dict):
         meta = out["metadata"] = {}
