@@ -4,15 +4,20 @@ and the queues. Views reach it through `current()`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cached_property
 
 from flask import current_app
 
 from auditor.config import Config
 from auditor.jobs.connection import DEFAULT_URL, connect, redis_url
-from auditor.jobs.queues import Jobs
+from auditor.jobs.queues import Enqueued, Jobs
+from auditor.logs import current_request_id
 from auditor.pipeline import Pipeline
 from auditor.service import Service
+from auditor.service.operations import authorize_app
+from auditor.service.rbac import SYNC
+from auditor.store.records import Actor, AppState, LogEntry
 
 
 @dataclass
@@ -31,6 +36,32 @@ class Context:
     def jobs(self) -> Jobs:
         """The queues (connected on first use, so the app starts without Redis)."""
         return Jobs(connect(self.redis_url, check=False), config=self.service.config.service)
+
+    def request_sync(
+        self, actor: Actor, state: AppState, *, prune: bool, dry_run: bool
+    ) -> Enqueued:
+        """A sync of the app asked for on the web or the API: `Forbidden` (logged) unless
+        the RBAC policy lets `actor` sync it; else enqueued as `actor` and logged."""
+        service = self.service
+        authorize_app(service, actor, action=SYNC, project=state.project, app=state.name)
+        job = self.jobs.sync(
+            state.name,
+            arguments={
+                "user": actor.user,
+                "via": actor.via,
+                "source": actor.source,
+                "groups": list(actor.groups),
+                "prune": prune,
+                "dry_run": dry_run,
+                "request_id": current_request_id(),
+            },
+        )
+        service.store.log(
+            LogEntry(actor=actor, action="sync-dry-run" if dry_run else "sync",
+                     target=state.name, result="enqueued", detail={"job": job.id}),
+            at=datetime.now(UTC),
+        )  # fmt: skip
+        return job
 
 
 def current() -> Context:

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from auditor.logs import current_request_id
-from auditor.service.operations import Forbidden, authorize_app, permits
+from auditor.service.operations import Forbidden, permits
 from auditor.service.queries import (
     SORTS,
     STATUSES,
@@ -30,9 +30,8 @@ from auditor.service.queries import (
     select_apps,
     sync_item,
 )
-from auditor.service.rbac import GET, SYNC
-from auditor.service.tokens import now
-from auditor.store.records import AppState, LogEntry
+from auditor.service.rbac import GET
+from auditor.store.records import AppState
 from bot import auth
 from bot.api.openapi import document
 from bot.context import current
@@ -248,31 +247,10 @@ def sync(name: str) -> tuple[Response, int]:
         raise ApiError(400, "bad-body", f"unknown fields: {', '.join(sorted(unknown))}")
     prune, dry_run = _flag(body, "prune"), _flag(body, "dryRun")
     state = _state(name)
-    context = current()
-    actor = g.actor
     try:
-        authorize_app(context.service, actor, action=SYNC, project=state.project, app=name)
+        job = current().request_sync(g.actor, state, prune=prune, dry_run=dry_run)
     except Forbidden as exc:
         raise ApiError(403, "forbidden", exc.message) from exc
-    job = context.jobs.sync(
-        name,
-        arguments={
-            "user": actor.user,
-            "via": actor.via,
-            "source": actor.source,
-            "groups": list(actor.groups),
-            "prune": prune,
-            "dry_run": dry_run,
-            "request_id": current_request_id(),
-        },
-    )
-    action = "sync-dry-run" if dry_run else "sync"
-    context.service.store.log(
-        LogEntry(
-            actor=actor, action=action, target=name, result="enqueued", detail={"job": job.id}
-        ),
-        at=now(),
-    )
     return jsonify(job=job.id, new=job.new, app=name, dryRun=dry_run, prune=prune), 202
 
 

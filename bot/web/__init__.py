@@ -42,7 +42,7 @@ from auditor.service.queries import (
 )
 from auditor.service.rbac import GET, SYNC, UPDATE
 from auditor.service.tokens import hash_token
-from auditor.store.records import AppState, LogEntry
+from auditor.store.records import AppState
 from bot import auth
 from bot.context import current
 from bot.web.chart import drift_chart
@@ -216,30 +216,12 @@ def app(name: str) -> str:
 @dashboard.post("/apps/<name>/sync")
 def sync(name: str) -> BaseResponse | tuple[str, int]:
     state = _state_or_404(name)
-    context = current()
     dry_run = request.form.get("dry_run") == "1"
-    actor = g.actor
     try:
-        authorize_app(context.service, actor, action=SYNC, project=state.project, app=name)
+        job = current().request_sync(g.actor, state, prune=False, dry_run=dry_run)
     except Forbidden as exc:
         return render_template("refused.html", message=exc.message, app=name), 403
-    job = context.jobs.sync(
-        name,
-        arguments={
-            "user": actor.user,
-            "via": actor.via,
-            "source": actor.source,
-            "groups": list(actor.groups),
-            "dry_run": dry_run,
-            "request_id": current_request_id(),
-        },
-    )
     what = "Dry-run" if dry_run else "Sync"
-    context.service.store.log(
-        LogEntry(actor=actor, action="sync-dry-run" if dry_run else "sync", target=name,
-                 result="enqueued", detail={"job": job.id}),
-        at=datetime.now(UTC),
-    )  # fmt: skip
     if job.new:
         flash(f"{what} of {name} enqueued (job {job.id}).", "ok")
     else:
