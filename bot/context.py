@@ -15,7 +15,7 @@ from auditor.jobs.queues import Enqueued, Jobs
 from auditor.logs import current_request_id
 from auditor.pipeline import Pipeline
 from auditor.service import Service
-from auditor.service.operations import authorize_app
+from auditor.service.operations import ApprovalRequired, authorize_app
 from auditor.service.rbac import SYNC
 from auditor.store.records import Actor, AppState, LogEntry
 
@@ -41,9 +41,22 @@ class Context:
         self, actor: Actor, state: AppState, *, prune: bool, dry_run: bool
     ) -> Enqueued:
         """A sync of the app asked for on the web or the API: `Forbidden` (logged) unless
-        the RBAC policy lets `actor` sync it; else enqueued as `actor` and logged."""
+        the RBAC policy lets `actor` sync it, `ApprovalRequired` (logged) for a real sync
+        that `rbac.approvals` gives to two people; else enqueued as `actor` and logged."""
         service = self.service
         authorize_app(service, actor, action=SYNC, project=state.project, app=state.name)
+        if not dry_run and service.approval_required(
+            app=state.name, project=state.project, cluster=state.cluster
+        ):
+            service.store.log(
+                LogEntry(actor=actor, action="sync", target=state.name,
+                         result="approval-required"),
+                at=datetime.now(UTC),
+            )  # fmt: skip
+            raise ApprovalRequired(
+                f"a sync of {state.name} needs a second operator's approval: ask for it with "
+                f"`/gitops sync {state.name}` in Slack (a dry run needs none)"
+            )
         job = self.jobs.sync(
             state.name,
             arguments={

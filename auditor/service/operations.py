@@ -28,6 +28,11 @@ class Forbidden(AuditorError):
     """The actor may not do this (the denial is in the audit log)."""
 
 
+class ApprovalRequired(AuditorError):
+    """A sync that `rbac.approvals` says needs a second operator, asked for where none
+    can approve it (the web, the API): Slack's `/gitops sync` asks for the approval."""
+
+
 @dataclass(frozen=True)
 class AuditedApp:
     """One app's recorded audit, and what the service does next about it (`heal`, `pr`)."""

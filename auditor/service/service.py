@@ -138,10 +138,14 @@ class Service:
 
     def needs_approval(self, app: App) -> bool:
         """Whether syncs of `app` need a second person (`rbac.approvals`)."""
+        return self.approval_required(app=app.name, project=app.project, cluster=app.cluster)
+
+    def approval_required(self, *, app: str, project: str, cluster: str) -> bool:
+        """`needs_approval` by the app's name, project and cluster (as the store has them)."""
         return any(
-            fnmatchcase(app.name, rule.app)
-            and fnmatchcase(app.project, rule.project)
-            and fnmatchcase(app.cluster, rule.cluster)
+            fnmatchcase(app, rule.app)
+            and fnmatchcase(project, rule.project)
+            and fnmatchcase(cluster, rule.cluster)
             for rule in self.config.rbac.approvals
         )
 

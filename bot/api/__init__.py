@@ -17,7 +17,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from auditor.logs import current_request_id
-from auditor.service.operations import Forbidden, permits
+from auditor.service.operations import ApprovalRequired, Forbidden, permits
 from auditor.service.queries import (
     SORTS,
     STATUSES,
@@ -251,6 +251,8 @@ def sync(name: str) -> tuple[Response, int]:
         job = current().request_sync(g.actor, state, prune=prune, dry_run=dry_run)
     except Forbidden as exc:
         raise ApiError(403, "forbidden", exc.message) from exc
+    except ApprovalRequired as exc:
+        raise ApiError(409, "approval-required", exc.message) from exc
     return jsonify(job=job.id, new=job.new, app=name, dryRun=dry_run, prune=prune), 202
 
 

@@ -329,6 +329,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         401: "no valid bearer token",
         403: "the token's role may not do this",
         404: "no such app (or not visible to the token)",
+        409: "the sync needs a second operator's approval (rbac.approvals)",
     }
     return {str(c): _json("Error", texts[c]) for c in codes}
 
@@ -392,7 +393,7 @@ def document(*, server: str = "") -> dict[str, Any]:
                     },
                     "responses": {
                         "202": _json("Job", "enqueued"),
-                        **_errors(400, 401, 403, 404),
+                        **_errors(400, 401, 403, 404, 409),
                     },
                 }
             },

@@ -31,7 +31,13 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from auditor.logs import current_request_id
-from auditor.service.operations import Forbidden, authorize_app, may, permits
+from auditor.service.operations import (
+    ApprovalRequired,
+    Forbidden,
+    authorize_app,
+    may,
+    permits,
+)
 from auditor.service.queries import (
     SEVERITIES,
     SORTS,
@@ -221,6 +227,8 @@ def sync(name: str) -> BaseResponse | tuple[str, int]:
         job = current().request_sync(g.actor, state, prune=False, dry_run=dry_run)
     except Forbidden as exc:
         return render_template("refused.html", message=exc.message, app=name), 403
+    except ApprovalRequired as exc:
+        return render_template("refused.html", message=exc.message, app=name), 409
     what = "Dry-run" if dry_run else "Sync"
     if job.new:
         flash(f"{what} of {name} enqueued (job {job.id}).", "ok")

@@ -53,7 +53,8 @@ def secret_forms() -> tuple[str, ...]:
 
 
 def _config(data: dict[str, Any]) -> None:
-    data["rbac"] = {"policy": RBAC}
+    # Real syncs of production-monitoring need a second operator (Slack's approvals).
+    data["rbac"] = {"policy": RBAC, "approvals": [{"app": "production-monitoring"}]}
     data["web"] = {"trusted_proxies": ["127.0.0.1/32"]}
 
 

@@ -193,3 +193,16 @@ def test_unknown_paths_and_methods_answer_in_the_error_shape(web: Web) -> None:
     assert wrong.status_code == 405 and error_of(wrong)["code"] == "method-not-allowed"
     page = client.get("/no-such-page", headers=web.headers("viewer"))
     assert page.status_code == 404 and "text/html" in page.headers["Content-Type"]
+
+
+def test_a_sync_that_needs_approval_is_not_enqueued_from_the_api(web: Web) -> None:
+    client = web.app.test_client()
+    path = "/api/v1/apps/production-monitoring/sync"
+    refused = client.post(path, headers=web.headers("operator"), json={})
+    assert refused.status_code == 409 and error_of(refused)["code"] == "approval-required"
+    assert "/gitops sync production-monitoring" in error_of(refused)["message"]
+    assert not [j for j in jobs_named(web, "syncs") if j.kwargs["app"] == "production-monitoring"]
+    log = runtime.service().store.audit_log(target="production-monitoring")
+    assert [e.result for e in log][:1] == ["approval-required"]
+    dry = client.post(path, headers=web.headers("operator"), json={"dryRun": True})
+    assert dry.status_code == 202  # a dry run changes nothing: no approval needed

@@ -183,3 +183,14 @@ def test_pages_carry_a_strict_content_security_policy(web: Web) -> None:
     assert response.headers["X-Frame-Options"] == "DENY"
     html = response.get_data(as_text=True)
     assert "<script" not in html and ' style="' not in html  # nothing CSP would block
+
+
+def test_a_sync_that_needs_approval_is_refused_on_the_dashboard(web: Web) -> None:
+    operator = signed_in(web, "operator")
+    token = csrf_of(operator, "/apps/production-monitoring")
+    refused = operator.post(
+        "/apps/production-monitoring/sync", data={"csrf_token": token, "dry_run": "0"}
+    )
+    assert refused.status_code == 409
+    assert "second operator" in refused.get_data(as_text=True)
+    assert sync_jobs("production-monitoring") == []
