@@ -9,6 +9,7 @@ the database URL, and the service's Slack and API tokens; `config` skips these n
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -66,3 +67,20 @@ def is_secret_variable(name: str, *, extra: tuple[str, ...] = ()) -> bool:
     """Whether the environment variable `name` carries a secret (or names its file)."""
     base = name.removesuffix(FILE_SUFFIX)
     return base in SECRET_VARIABLES or base in extra
+
+
+def kept_key(path: Path) -> bytes:
+    """A random key kept in `path`: read, or made once (64 hex characters, readable by
+    its owner only) when absent; two processes making it at once agree on the first."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as out:
+        out.write(secrets.token_hex(32).encode())
+    return path.read_bytes()

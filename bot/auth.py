@@ -19,8 +19,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
-import os
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -31,7 +29,7 @@ from flask_wtf.csrf import CSRFProtect
 from auditor.config import Config, WebConfig
 from auditor.errors import ConfigError
 from auditor.pipeline import default_cache_dir
-from auditor.secretenv import read_secret
+from auditor.secretenv import kept_key, read_secret
 from auditor.service.tokens import hash_token, now
 from auditor.store.records import Actor
 from bot.context import Context
@@ -78,20 +76,7 @@ class WebSettings:
 def _session_key(cache: Path) -> str:
     """A random key kept in the cache directory (0600), shared by the web's workers and
     its restarts, so sessions survive both; `GITOPS_AUDITOR_SESSION_KEY` replaces it."""
-    path = cache / SESSION_KEY_FILE
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        pass
-    cache.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker made it first
-        return path.read_text(encoding="utf-8").strip()
-    key = secrets.token_hex(32)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(key)
-    return key
+    return kept_key(cache / SESSION_KEY_FILE).decode("utf-8").strip()
 
 
 def install(app: Flask, context: Context, settings: WebSettings) -> None:

@@ -9,7 +9,7 @@ import pytest
 from auditor.config import ForgeConfig
 from auditor.errors import ConfigError
 from auditor.forge.factory import forge_from_config
-from auditor.secretenv import is_secret_variable, read_secret, secret_is_set
+from auditor.secretenv import is_secret_variable, kept_key, read_secret, secret_is_set
 from auditor.sources.git import Credentials
 from auditor.store.sql import database_url
 
@@ -78,3 +78,13 @@ def test_the_readers_of_secrets_take_files(tmp_path: Path) -> None:
     )
     assert forge._gl.private_token == "glpat-token"  # type: ignore[attr-defined]
     assert database_url(cache_dir=tmp_path, env=env) == "postgresql+psycopg://u:p@db/auditor"
+
+
+def test_a_kept_key_is_made_once_for_its_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "web.key"
+    first = kept_key(path)
+    assert len(first) == 64 and int(first, 16) >= 0
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert kept_key(path) == first  # kept: the same key for every process after
+    path.write_bytes(b"set-by-hand")
+    assert kept_key(path) == b"set-by-hand"

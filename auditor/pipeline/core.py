@@ -7,7 +7,6 @@ imports none of them. The service layer (`auditor.service`) composes both.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,6 +21,7 @@ from auditor.pipeline.parallel import parallel_map
 from auditor.policy import PolicyRunner, PolicySet, build_runner, load_policy_set
 from auditor.process import clean_stale_scratch
 from auditor.render import RenderContext, Renderer, deduplicate
+from auditor.secretenv import kept_key
 from auditor.sources import Checkout, Sources
 
 Progress = Callable[[str, int], None]  # (app being audited, apps in the round)
@@ -44,19 +44,7 @@ def mask_key(cache: Path, env: Mapping[str, str] | None = None) -> bytes:
     env = os.environ if env is None else env
     if env.get(MASK_KEY_ENV):
         return env[MASK_KEY_ENV].encode()
-    path = cache / "mask.key"
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
-    cache.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first
-        return path.read_bytes()
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(secrets.token_hex(32).encode())
-    return path.read_bytes()
+    return kept_key(cache / "mask.key")
 
 
 def find_app(discovery: Discovery, name: str) -> App:
