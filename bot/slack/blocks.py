@@ -8,11 +8,12 @@ come from the store, where Secret values are already masked. Slack's limits hold
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from auditor.model import SyncResult
 from auditor.store.records import AppState, Finding, FindingKind
+from bot.timefmt import age
 
 Block = dict[str, Any]
 MAX_BLOCKS = 50
@@ -39,25 +40,6 @@ MANAGERS = {
 def manager_name(manager: str) -> str:
     """`kubectl-edit` -> "kubectl edit"; unknown managers as they are."""
     return MANAGERS.get(manager, manager) if manager else "someone (no field manager)"
-
-
-def age(since: datetime | str | None, *, now: datetime) -> str:
-    """`3m`, `2h 5m`, `4d 1h`: how long ago."""
-    if since is None or since == "":
-        return "?"
-    moment = (
-        datetime.fromisoformat(since.replace("Z", "+00:00")) if isinstance(since, str) else since
-    )
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    seconds = max(0, int((now - moment).total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m" if minutes else f"{seconds}s"
 
 
 def section(text: str) -> Block:

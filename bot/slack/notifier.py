@@ -27,6 +27,7 @@ from auditor.service import Service
 from auditor.store.records import AppState, Event, EventType
 from bot.slack import blocks
 from bot.slack.settings import SlackSettings
+from bot.timefmt import age
 
 ANNOTATION = "notifications.argoproj.io/subscribe."
 ARGO_TRIGGERS = {
@@ -152,9 +153,9 @@ class SlackNotifier:
         if event.type == EventType.DRIFT_RESOLVED:
             since = payload.get("since") or None
             return [blocks.section(f":white_check_mark: {app} is back in line with Git "
-                                   f"(drifted for {blocks.age(since, now=now)}).")]  # fmt: skip
+                                   f"(drifted for {age(since, now=now)}).")]  # fmt: skip
         if event.type == EventType.DRIFT_STILL_OPEN:
-            over = blocks.age(now - timedelta(seconds=int(payload.get("age", 0))), now=now)
+            over = age(now - timedelta(seconds=int(payload.get("age", 0))), now=now)
             return [blocks.section(f":alarm_clock: {app} has drifted for over {over} and is "
                                    "still out of line with Git.")]  # fmt: skip
         if event.type == EventType.APP_UNKNOWN:

@@ -51,8 +51,9 @@ from auditor.service.tokens import hash_token
 from auditor.store.records import AppState
 from bot import auth
 from bot.context import current
+from bot.timefmt import age
 from bot.web.chart import drift_chart
-from bot.web.format import age, diff_lines, short_time
+from bot.web.format import diff_lines, short_time
 
 dashboard = Blueprint(
     "dashboard",
@@ -67,7 +68,7 @@ OPEN = ("login", "static")  # endpoints anyone may reach
 
 @dashboard.app_template_filter("age")
 def _age(moment: datetime | None) -> str:
-    return age(moment, now=datetime.now(UTC))
+    return age(moment, now=datetime.now(UTC)) if moment is not None else ""
 
 
 dashboard.add_app_template_filter(short_time, "when")

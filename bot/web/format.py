@@ -1,26 +1,9 @@
-"""How the dashboard writes times, ages and diffs (pure)."""
+"""How the dashboard writes times and diffs (pure; ages: `bot.timefmt`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-
-def age(moment: datetime | None, *, now: datetime) -> str:
-    """`3d 4h`, `25m`, `40s`: how long ago; "" for no time."""
-    if moment is None:
-        return ""
-    seconds = max(0, int((now - moment).total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes}m"
-    if minutes:
-        return f"{minutes}m"
-    return f"{secs}s"
 
 
 def short_time(moment: datetime | str | None) -> str:
