@@ -59,3 +59,13 @@ def running_web(work: Path, env: Mapping[str, str], *, workers: int = 2) -> Iter
     finally:
         web.terminate()
         web.wait(timeout=30)
+
+
+def timed(request: urllib.request.Request | str) -> float:
+    """Seconds from sending `request` to its whole answer; any answer but 200 ends the run."""
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+        if response.status != 200:
+            raise SystemExit(f"answer {response.status}")
+    return time.perf_counter() - started

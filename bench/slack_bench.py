@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchstats import percentile, spread  # noqa: E402
-from benchweb import running_web, service_env  # noqa: E402
+from benchweb import running_web, service_env, timed  # noqa: E402
 
 from auditor.jobs.embedded import start_embedded  # noqa: E402
 
@@ -52,13 +52,7 @@ def signed_request(url: str, text: str, n: int) -> urllib.request.Request:
 
 
 def one(url: str, n: int) -> float:
-    request = signed_request(url, f"diff app-{n % 7}", n)
-    started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
-        if response.status != 200:
-            raise SystemExit(f"answer {response.status}")
-    return time.perf_counter() - started
+    return timed(signed_request(url, f"diff app-{n % 7}", n))
 
 
 def measure(url: str, *, concurrent: int, runs: int) -> None:

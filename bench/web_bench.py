@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchstats import percentile, spread  # noqa: E402
-from benchweb import running_web, service_env  # noqa: E402
+from benchweb import running_web, service_env, timed  # noqa: E402
 
 from auditor.model import (  # noqa: E402
     AppReport,
@@ -103,13 +103,7 @@ def writer(store: SqlStore, apps: int, per_second: float, stop: threading.Event)
 
 
 def one(url: str) -> float:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"})
-    started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
-        if response.status != 200:
-            raise SystemExit(f"answer {response.status}")
-    return time.perf_counter() - started
+    return timed(urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"}))
 
 
 def main() -> None:
