@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlencode
 
+from tests.helpers.http import serving
+
 BLOCK_TYPES = {"section", "context", "actions", "divider", "header"}
 
 
@@ -173,13 +175,8 @@ def slack_side() -> Iterator[SlackSide]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     side = SlackSide(url=f"http://127.0.0.1:{server.server_address[1]}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield side
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _json(raw: bytes) -> Any:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,6 +19,7 @@ from auditor.pipeline import Pipeline
 from auditor.policy import PolicyEngineError, build_engine, load_policy_set
 from auditor.policy.opa_server import OpaServerPolicyEngine
 from auditor.policy.rego import RegoPolicyEngine
+from tests.helpers.http import serving
 
 POLICY = """package main
 
@@ -132,14 +132,8 @@ class FakeOpa(BaseHTTPRequestHandler):
 @pytest.fixture
 def opa() -> Iterator[str]:
     FakeOpa.calls, FakeOpa.problems, FakeOpa.healthy = [], [], True
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpa)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), FakeOpa)) as url:
+        yield url
 
 
 def policies(tmp_path: Path, **data: Any):  # type: ignore[no-untyped-def]

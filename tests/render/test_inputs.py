@@ -17,15 +17,15 @@ BASE = "resources: [deploy.yaml]\n"
 
 
 def overlay(extra: str = "") -> str:
-    return "resources: [../../base]\ncomponents: [../../shared]\n" + extra
+    return "resources: [../../base]\ncomponents: [../../common]\n" + extra
 
 
 def fleet(write: Write) -> list[App]:
     write("base/deploy.yaml", deployment("web"))
     write("base/kustomization.yaml", BASE)
-    write("shared/app.properties", "level=info\n")
+    write("common/app.properties", "level=info\n")
     write(
-        "shared/kustomization.yaml",
+        "common/kustomization.yaml",
         "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
         "configMapGenerator: [{name: cfg, files: [app.properties]}]\n",
     )
@@ -63,7 +63,7 @@ def test_only_the_apps_that_read_a_change_re_render(tmp_path: Path, write: Write
     assert "Deployment/bee-web" in names
     write("base/deploy.yaml", deployment("web", replicas=3))
     assert render_all(renderer, apps, tmp_path) == ["apps/a", "apps/b", "apps/c"]  # shared
-    write("shared/app.properties", "level=debug\n")  # a component's generator reads it
+    write("common/app.properties", "level=debug\n")  # a component's generator reads it
     assert render_all(renderer, apps, tmp_path) == ["apps/a", "apps/b", "apps/c"]
     out = renderer.render(apps[0], root=tmp_path, revision="worktree", cacheable=False)
     config = next(r for r in out.resources if r.key.kind == "ConfigMap")

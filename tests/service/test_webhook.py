@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +22,7 @@ from auditor.service import Service
 from auditor.service.webhook import webhook_notifiers
 from auditor.store import SqlStore
 from auditor.store.records import EventType, NewEvent
+from tests.helpers.http import serving
 
 pytestmark = pytest.mark.contract
 SECRET = "webhook-secret-42"
@@ -61,13 +61,8 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield state, f"http://127.0.0.1:{server.server_address[1]}/hooks/gitops"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as url:
+        yield state, f"{url}/hooks/gitops"
 
 
 def service_for(tmp_path: Path, url: str, **rule: Any) -> Service:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import http.server
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from auditor.errors import AuthenticationFailed, RemoteUnreachable, UnknownRevision
 from auditor.sources import Credentials, Sources
 from auditor.sources.local import commit_all
+from tests.helpers.http import serving
 
 
 @pytest.fixture
@@ -120,12 +120,8 @@ class _AuthRequired(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def auth_server() -> Iterator[str]:
     _AuthRequired.seen = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _AuthRequired)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/team/deployments.git"
-    server.shutdown()
-    server.server_close()
+    with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), _AuthRequired)) as url:
+        yield f"{url}/team/deployments.git"
 
 
 def test_auth_failure_without_credentials(auth_server: str, sources: Sources) -> None:

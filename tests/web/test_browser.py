@@ -5,7 +5,6 @@ the three pages are saved under the test's output directory for a person to look
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from rq import Queue
 from werkzeug.serving import make_server
 
 from auditor.jobs import runtime
+from tests.helpers.http import serving
 from tests.web.conftest import Web, secret_forms
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
@@ -32,13 +32,8 @@ FLAGS = [
 
 @pytest.fixture(scope="module")
 def site(web: Web) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, web.app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
+    with serving(make_server("127.0.0.1", 0, web.app, threaded=True)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
