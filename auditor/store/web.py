@@ -89,13 +89,13 @@ def drift_timeline(
     """Drifted apps per cluster at `points` evenly spaced moments of [since, until]: the
     apps drifted now, walked back through the drift events of the window."""
     table = schema.apps
-    apps = {name: cluster for name, cluster in _tuples(conn, select(table.c.name, table.c.cluster))}
+    apps: dict[str, str] = {}
     now_drifted: dict[str, set[str]] = defaultdict(set)
-    query = select(schema.apps.c.name, schema.apps.c.cluster).where(
-        schema.apps.c.drift_since.is_not(None)
-    )
-    for name, cluster in _tuples(conn, query):
-        now_drifted[cluster].add(name)
+    query = select(table.c.name, table.c.cluster, table.c.drift_since)
+    for name, cluster, since_drift in _tuples(conn, query):
+        apps[name] = cluster
+        if since_drift is not None:
+            now_drifted[cluster].add(name)
     e = schema.events
     kinds = (str(EventType.DRIFT_DETECTED), str(EventType.DRIFT_RESOLVED))
     query = (
