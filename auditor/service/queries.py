@@ -116,13 +116,14 @@ def app_item(summary: AppSummary) -> dict[str, Any]:
     }
 
 
-def app_detail(store: Store, name: str) -> dict[str, Any] | None:
+def app_detail(store: Store, state: AppState) -> dict[str, Any] | None:
     """The app's last report (DESIGN.md section 5's shape) with `firstSeen` on each
     resource, change and unmanaged field that is an open finding, and the app's
-    `driftSince` and `auditedAt`; None: no such app."""
+    `driftSince` and `auditedAt` (from `state`, as the caller read it); None: the app is
+    gone from the store."""
+    name = state.name
     report = store.app_report(name)
-    state = store.app(name)
-    if report is None or state is None:
+    if report is None:
         return None
     seen = first_seen(store.findings(app=name))
     for resource in report.get("resources", []):

@@ -180,8 +180,7 @@ def apps() -> Response:
 
 @api.get("/apps/<name>")
 def app(name: str) -> Response:
-    _state(name)
-    detail = app_detail(current().service.store, name)
+    detail = app_detail(current().service.store, _state(name))
     if detail is None:
         raise ApiError(404, "not-found", f"no app named {name!r}")
     return jsonify(detail)

@@ -193,7 +193,7 @@ def app(name: str) -> str:
     state = _state_or_404(name)
     context = current()
     store = context.service.store
-    detail = app_detail(store, name) or {}
+    detail = app_detail(store, state) or {}
     resources = detail.get("resources", [])
     for resource in resources:
         resource["lines"] = diff_lines(str(resource.get("diff") or ""))
