@@ -408,12 +408,15 @@ class AppReport:
 
 @dataclass(frozen=True)
 class AuditStats:
-    """What an audit round cost: API requests per cluster, renders, wall time (and per
-    stage: render, read, diff, policy), and the clusters that could not be read."""
+    """What an audit round cost: API requests per cluster, renders, resource comparisons
+    (and those reused: nothing changed since the last), wall time (and per stage:
+    render, read, diff, policy), and the clusters that could not be read."""
 
     requests: Mapping[str, int] = field(default_factory=dict)
     renders: int = 0
     render_cache_hits: int = 0
+    diffs: int = 0
+    diffs_reused: int = 0
     seconds: float = 0.0
     stages: Mapping[str, float] = field(default_factory=dict)
     cluster_errors: Mapping[str, str] = field(default_factory=dict)

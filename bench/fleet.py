@@ -348,6 +348,10 @@ def main() -> None:
     parser.add_argument(
         "--discovery", type=int, nargs="*", help="only time discovery from these ApplicationSets"
     )
+    parser.add_argument(
+        "--hold", action="store_true",
+        help="set up the synced, drifted fleet, print how to audit it, and wait (profiling)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.discovery:
         lines = discovery_scaling(args.apps, args.discovery)
@@ -378,6 +382,9 @@ def main() -> None:
             env.update({"KUBECONFIG": str(fleet.kubeconfig), "XDG_CACHE_HOME": str(work / "c"),
                         "GITOPS_AUDITOR_CONFIG": str(config_file), "HOME": str(work)})  # fmt: skip
             at_main = ["--repo", str(repo), "--revision", "main"]
+            if args.hold:
+                hold(env, at_main, cwd=work)
+                return
             runs = [audit_run("cold", at_main, env=env, cwd=work)]
             runs.append(audit_run("warm (same commit)", at_main, env=env, cwd=work))
             local = audit_run("local clone, no --revision (1st)", ["--repo", str(repo)],
@@ -397,6 +404,20 @@ def main() -> None:
     report(args, apps=apps, drifted=drifted, runs=runs, floor=floor, changed=changed.name,
            script_seconds=script_seconds, script_apps=len(sample), differ=differ,
            load=load)  # fmt: skip
+
+
+def hold(env: dict[str, str], audit: Sequence[str], *, cwd: Path) -> None:
+    """Keep the fleet up until interrupted; print the environment an audit of it needs."""
+    exports = " ".join(f"{k}={env[k]}" for k in ("KUBECONFIG", "XDG_CACHE_HOME",
+                                                 "GITOPS_AUDITOR_CONFIG", "HOME"))  # fmt: skip
+    print(
+        f"cd {cwd} && env {exports} {sys.executable} -m auditor audit {' '.join(audit)}", flush=True
+    )
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
 
 
 def report(

@@ -8,7 +8,6 @@ its policy workers stopped, when the command ends) and the `Target` to read.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
+from auditor import jsonio
 from auditor.config import ENV_PREFIX, load_config
 from auditor.errors import ConfigError
 from auditor.logs import configure_logging
@@ -88,4 +88,4 @@ def config_env(config_path: str | None) -> None:
 
 
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+    click.echo(jsonio.pretty(data))

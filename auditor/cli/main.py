@@ -1,11 +1,12 @@
 """Entry point of `gitops-auditor`: the click group, common options and error rendering.
 
-Each command lives in its own module and is registered here. Errors derived from
+Each command lives in its own module, loaded when it runs (`COMMANDS`). Errors derived from
 `AuditorError` become one stderr line and exit code 2 (`--debug` adds the traceback).
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
 from collections.abc import Sequence
@@ -18,9 +19,40 @@ from auditor.config import LogConfig
 from auditor.errors import AuditorError
 from auditor.logs import configure_logging
 
+# Each command's module, imported when the command runs (or `--help` lists it): a run
+# of one command does not load the web, queue and database code of the others.
+COMMANDS = {
+    "apps": "apps_cmd",
+    "render": "render_cmd",
+    "diff": "diff_cmd",
+    "audit": "audit_cmd",
+    "sync": "sync_cmd",
+    "demo": "demo_cmd",
+    "kubesim": "kubesim_cmd",
+    "check": "check_cmd",
+    "serve": "serve_cmd",
+    "web": "web_cmd",
+    "worker": "worker_cmd",
+    "scheduler": "scheduler_cmd",
+    "watcher": "watcher_cmd",
+    "jobs": "jobs_cmd",
+    "db": "db_cmd",
+    "token": "token_cmd",
+}
+
 
 class AuditorGroup(click.Group):
-    """A group that renders `AuditorError` once, as a readable line."""
+    """A group that loads its commands on use and renders `AuditorError` once, as a
+    readable line."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module = importlib.import_module(f"auditor.cli.{COMMANDS[cmd_name]}")
+            self.add_command(module.command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -44,48 +76,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from auditor.cli import (
-        apps_cmd,
-        audit_cmd,
-        check_cmd,
-        db_cmd,
-        demo_cmd,
-        diff_cmd,
-        jobs_cmd,
-        kubesim_cmd,
-        render_cmd,
-        scheduler_cmd,
-        serve_cmd,
-        sync_cmd,
-        token_cmd,
-        watcher_cmd,
-        web_cmd,
-        worker_cmd,
-    )
-
-    for module in (
-        apps_cmd,
-        render_cmd,
-        diff_cmd,
-        audit_cmd,
-        sync_cmd,
-        demo_cmd,
-        kubesim_cmd,
-        check_cmd,
-        serve_cmd,
-        web_cmd,
-        worker_cmd,
-        scheduler_cmd,
-        watcher_cmd,
-        jobs_cmd,
-        db_cmd,
-        token_cmd,
-    ):
-        cli.add_command(module.command)
+    """Every command loaded now (tests that walk `cli.commands`)."""
+    for name in COMMANDS:
+        cli.get_command(click.Context(cli), name)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    _register()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="gitops-auditor")
     except KeyboardInterrupt:

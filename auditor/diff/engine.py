@@ -13,6 +13,7 @@ from typing import Any
 from auditor.diff.compare import Change, Findings, compare
 from auditor.diff.ignore import exception_paths, ignored_paths, matching_rules
 from auditor.diff.managed import Ownership
+from auditor.diff.memo import DiffMemo, options_digest, pair_key
 from auditor.diff.normalize import last_applied, normalize
 from auditor.diff.options import DiffOptions
 from auditor.diff.paths import Path, delete, render
@@ -180,12 +181,32 @@ def diff_app(
     *,
     options: DiffOptions = _DEFAULT_OPTIONS,
     predicted: Mapping[ResourceKey, Mapping[str, Any]] | None = None,
+    memo: DiffMemo | None = None,
 ) -> tuple[ResourceDrift, ...]:
     """Pair an app's desired resources with its live objects by key and diff each pair.
 
     A cluster-scoped live object pairs with a desired one that names a namespace. Live
-    objects with no desired counterpart are `Extra`. Sorted by key.
+    objects with no desired counterpart are `Extra`. Sorted by key. With a `memo`, a pair
+    compared before (same desired body, same live resourceVersion, same options) is not
+    compared again; server-side predictions are never memoized.
     """
+    if not options.facts:  # nothing says which cluster facts the comparison used
+        memo = None
+    settings = options_digest(options, facts=options.facts) if memo is not None else ""
+
+    def diffed(
+        body: Mapping[str, Any] | None,
+        obj: Mapping[str, Any] | None,
+        pred: Mapping[str, Any] | None = None,
+    ) -> ResourceDrift:
+        key = pair_key(body, obj, options=settings) if memo is not None and pred is None else None
+        if key is not None and memo is not None and (hit := memo.get(key)) is not None:
+            return hit
+        drift = diff_resource(body, obj, options=options, predicted_live=pred)
+        if key is not None and memo is not None:
+            memo.put(key, drift)
+        return drift
+
     live_by_key: dict[ResourceKey, Mapping[str, Any]] = {}
     for obj in live:
         live_by_key.setdefault(ResourceKey.of(obj), obj)
@@ -201,8 +222,8 @@ def diff_app(
         pred: Mapping[str, Any] | None = None
         if predicted is not None:
             pred = predicted.get(res.key) or predicted.get(key)
-        out.append(diff_resource(res.body, found, options=options, predicted_live=pred))
+        out.append(diffed(res.body, found, pred))
     for key, obj in live_by_key.items():
         if key not in used:
-            out.append(diff_resource(None, obj, options=options))
+            out.append(diffed(None, obj))
     return tuple(sorted(out, key=lambda r: r.key))

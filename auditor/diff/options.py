@@ -61,7 +61,9 @@ class DiffOptions:
     an HPA scales; `own_managers` the field managers whose Apply ownership means "Git set
     this"; `strict` makes unmanaged changes drift; `crd_schemas` maps (group, kind) to a CRD's
     `openAPIV3Schema`; `builtin_exceptions` turns the HPA and caBundle exceptions on;
-    `definitions` are the cluster's own type definitions (None: the packaged ones).
+    `definitions` are the cluster's own type definitions (None: the packaged ones);
+    `facts` a digest of the cluster-wide ones (HPA targets, CRD schemas, definitions),
+    part of a memoized comparison's key.
     """
 
     ignore_differences: tuple[Mapping[str, Any], ...] = ()
@@ -74,6 +76,7 @@ class DiffOptions:
     )
     builtin_exceptions: bool = True
     definitions: Definitions | None = None
+    facts: str = ""
 
     def is_machine(self, manager: str) -> bool:
         """Whether a field manager is a controller or our own (not a human's edit)."""

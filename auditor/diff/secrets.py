@@ -33,6 +33,11 @@ def use_key(key: bytes) -> None:
     _KEY["value"] = key
 
 
+def key_fingerprint() -> str:
+    """A hash of the masking key in use (what the masks depend on), never the key."""
+    return hashlib.sha256(b"mask-key:" + _KEY["value"]).hexdigest()[:16]
+
+
 def is_secret(obj: Mapping[str, Any] | None) -> bool:
     if not obj:
         return False

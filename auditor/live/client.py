@@ -26,6 +26,7 @@ from typing import Any
 import urllib3
 from kubernetes import client as k8s
 
+from auditor import jsonio
 from auditor.kubemeta.media import JSON, JSON_PATCH
 from auditor.live.errors import (
     ClusterBadResponse,
@@ -376,6 +377,10 @@ class KubeClient:
 def _decode(raw: bytes | None) -> Any:
     if not raw:
         return None
+    try:
+        return jsonio.loads(raw)
+    except ValueError:  # what orjson refuses (integers past 64 bits) json may read
+        pass
     try:
         return json.loads(raw)
     except ValueError:

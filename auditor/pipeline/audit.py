@@ -14,6 +14,7 @@ from typing import Any
 
 from auditor.config import Config, TrackingConfig
 from auditor.diff import DEFAULT_CONTROLLERS, DiffOptions, diff_app
+from auditor.diff.memo import DiffMemo
 from auditor.health import app_health, resource_health
 from auditor.live import ClusterError, ClusterSnapshot, Scope
 from auditor.live.dryrun import predict
@@ -78,6 +79,7 @@ def audit(
             strict=True,
         )
     )
+    pipeline.renderer.flush()
     rendered_at = time.monotonic()
     wanted: dict[str, set[tuple[str, str]]] = defaultdict(set)
     versions: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
@@ -113,6 +115,7 @@ def audit(
     }
     facts = {name: ClusterFacts.of(snap) for name, snap in snapshots.items()}
     claims = declared_by(apps, rendered)
+    memos = {name: pipeline.memos.for_cluster(name) for name, s in snapshots.items() if not s.error}
     reports = []
     for app in apps:
         if progress:
@@ -125,8 +128,12 @@ def audit(
             tracked=tracked.get(app.cluster, {}).get(app.name, []),
             facts=facts.get(app.cluster),
             claims=claims,
+            memo=memos.get(app.cluster),
         )
         reports.append(report)
+    reused = sum(m.hits for m in memos.values())
+    for name in memos:  # a cluster not read used nothing: its memo stays as it was
+        pipeline.memos.save(name, full_round=not scoped)
     compared_at = time.monotonic()
     reports = with_policies(pipeline, apps, rendered, reports)
     finished = time.monotonic()
@@ -134,6 +141,8 @@ def audit(
         requests={name: snap.requests for name, snap in snapshots.items()},
         renders=pipeline.renderer.stats.renders - renders_before,
         render_cache_hits=pipeline.renderer.stats.cache_hits - hits_before,
+        diffs=sum(len(r.resources) for r in reports),
+        diffs_reused=reused,
         seconds=round(finished - started, 3),
         stages={
             "render": rendered_at - started,
@@ -181,12 +190,14 @@ def compare_app(
     tracked: Iterable[Mapping[str, Any]],
     facts: ClusterFacts | None = None,
     claims: Declared | None = None,
+    memo: DiffMemo | None = None,
 ) -> tuple[AppReport, Paired | Unpaired]:
     """One app's report from its render and its cluster's snapshot (`facts`: what the
     round derived from that snapshot once), with the pairing it was built from (a sync
     plans on the same objects). Only the optional server-side diff sends requests.
     Resources that other apps declare too (`claims`: what the apps audited or synced
-    with it declare) or that live tracking gives to another app are marked shared."""
+    with it declare) or that live tracking gives to another app are marked shared.
+    `memo`: the cluster's comparisons of earlier rounds, reused where nothing changed."""
     base = AppReport(
         name=app.name,
         project=app.project,
@@ -224,7 +235,7 @@ def compare_app(
             return unknown(base, f"server-side diff: {exc.message}"), paired
     options = diff_options(pipeline.config, app, facts or ClusterFacts.of(snapshot))
     drifts, health = with_health(
-        diff_app(desired, live, options=options, predicted=predicted), live
+        diff_app(desired, live, options=options, predicted=predicted, memo=memo), live
     )
     out_of_sync = any(d.status != ResourceStatus.SYNCED for d in drifts) or (
         app.name in pipeline.config.diff.strict_apps and any(d.unmanaged for d in drifts)
@@ -419,4 +430,5 @@ def diff_options(config: Config, app: App, facts: ClusterFacts) -> DiffOptions:
         builtin_exceptions=cfg.builtin_exceptions,
         crd_schemas=facts.crd_schemas,
         definitions=facts.definitions,
+        facts=facts.digest,
     )

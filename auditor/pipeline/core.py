@@ -17,6 +17,7 @@ from auditor.diff.secrets import use_key
 from auditor.errors import AppNotFound, SourceError
 from auditor.live import CapabilitiesReader, ClusterReader, ClusterRegistry, KubeClusterReader
 from auditor.model import App, Capabilities, Discovery, RenderedApp
+from auditor.pipeline.memos import DiffMemos
 from auditor.pipeline.parallel import parallel_map
 from auditor.policy import PolicyRunner, PolicySet, build_runner, load_policy_set
 from auditor.process import clean_stale_scratch
@@ -65,6 +66,7 @@ class Pipeline:
     renderer: Renderer
     clusters: ClusterRegistry
     reader: ClusterReader
+    memos: DiffMemos = field(default_factory=lambda: DiffMemos(None))
     _policy: tuple[PolicySet, PolicyRunner] | None = field(default=None, init=False, repr=False)
 
     def policy_runner(self) -> tuple[PolicySet, PolicyRunner]:
@@ -118,6 +120,7 @@ class Pipeline:
             or KubeClusterReader(
                 client_for=clusters.client, read_seconds=config.timeouts.cluster_read_seconds
             ),
+            memos=DiffMemos(cache / "diffs"),
         )
 
     def checkout(self, repo: str | None = None, revision: str | None = None) -> Checkout:

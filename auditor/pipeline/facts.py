@@ -6,9 +6,10 @@ functions of the snapshot; used by the audit and sync flows.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any
 
+from auditor.diff.memo import digest
 from auditor.diff.schema import Definitions
 from auditor.live import ClusterSnapshot
 from auditor.model import ResourceKey
@@ -54,12 +55,26 @@ class ClusterFacts:
     hpa_targets: frozenset[ResourceKey]
     crd_schemas: Mapping[tuple[str, str], Mapping[str, Any]]
     definitions: Definitions | None
+    digest: str = ""  # of all three: what a memoized comparison on this cluster assumed
 
     @classmethod
     def of(cls, snapshot: ClusterSnapshot) -> ClusterFacts:
         objects = snapshot.objects.values()
+        targets = hpa_targets(objects)
+        schemas = crd_schemas(objects)
+        try:
+            facts = digest(
+                [
+                    sorted(astuple(t) for t in targets),
+                    sorted([list(k), v] for k, v in schemas.items()),
+                    snapshot.definitions,
+                ]
+            )
+        except TypeError:  # not JSON: comparisons on this cluster are not memoized
+            facts = ""
         return cls(
-            hpa_targets=hpa_targets(objects),
-            crd_schemas=crd_schemas(objects),
+            hpa_targets=targets,
+            crd_schemas=schemas,
             definitions=Definitions.of(snapshot.definitions) if snapshot.definitions else None,
+            digest=facts,
         )

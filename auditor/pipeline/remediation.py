@@ -6,7 +6,6 @@ mode is the policy; naming it with `--app` does not change it (`sync --app` heal
 from __future__ import annotations
 
 from auditor.errors import AuditorError
-from auditor.forge.factory import forge_from_config
 from auditor.model import AdoptResult, App, AuditReport, Discovery, Mode, Remediation, SyncStatus
 from auditor.pipeline.core import Pipeline
 from auditor.pipeline.sync import SyncRequest, adopt, sync
@@ -58,6 +57,8 @@ def _adopt(pipeline: Pipeline, checkout: Checkout, app: App) -> AdoptResult:
             fingerprint="",
             error="remediation.forge is not configured in gitops-auditor.yaml",
         )
+    from auditor.forge.factory import forge_from_config  # its clients load when a PR is due
+
     try:
         return adopt(
             pipeline,

@@ -7,26 +7,22 @@ resource seen with it: a warm run reads a few files instead of one per resource.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from auditor import jsonio
 from auditor.policy.engine import RawOutcome
 
 
 def content_hash(value: Any) -> str:
     """A stable hash of a JSON-like value (rendered manifests keep their key order)."""
-    text = json.dumps(value, separators=(",", ":"), default=str)
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return jsonio.digest(value, sort_keys=False, lenient=True)
 
 
 def context_hash(context: Mapping[str, Any]) -> str:
-    text = json.dumps(context, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return jsonio.digest(context, lenient=True)
 
 
 class ResultCache:
@@ -68,14 +64,8 @@ class ResultCache:
                 if text is None:
                     text = texts[key] = _text(outcome)
                 parts.append(f"{json.dumps(key)}:{text}")
-            try:
-                self.directory.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".shelf-")
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write("{" + ",".join(parts) + "}")
-                os.replace(tmp, self.directory / f"{shelf}.json")
-            except OSError:
-                continue
+            text = "{" + ",".join(parts) + "}"
+            jsonio.write_atomic(self.directory / f"{shelf}.json", text.encode("utf-8"))
         self._dirty -= chosen
 
     def _load(self, shelf: str) -> dict[str, RawOutcome]:
@@ -86,7 +76,7 @@ class ResultCache:
         if self.directory is not None:
             file = self.directory / f"{shelf}.json"
             try:
-                raw = json.loads(file.read_text(encoding="utf-8"))
+                raw = jsonio.loads(file.read_bytes())
                 entries = {k: _load_outcome(v) for k, v in raw.items()}
             except (OSError, ValueError, TypeError, AttributeError):
                 entries = {}
@@ -95,7 +85,10 @@ class ResultCache:
 
 
 def _text(outcome: RawOutcome) -> str:
-    return json.dumps(_dump(outcome), separators=(",", ":"))
+    try:
+        return jsonio.dumps(_dump(outcome)).decode("utf-8")
+    except TypeError:  # an integer past 64 bits, say: the standard library writes it
+        return json.dumps(_dump(outcome), separators=(",", ":"))
 
 
 def _dump(outcome: RawOutcome) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from typing import Any
 import regopy
 import regopy.rego_shared as rs
 
+from auditor import jsonio
 from auditor.policy.appbundles import AppBundles
 from auditor.policy.engine import Job, RawOutcome, exception_names, flatten
 from auditor.policy.errors import PolicyLoadError
@@ -286,7 +287,7 @@ def _run(
         if text == "undefined":
             return True, None
         try:
-            parsed = json.loads(text)
+            parsed = jsonio.loads(text)
         except ValueError:
             # rego-cpp writes some strings (e.g. `sprintf` of a defaulted "") unescaped:
             # read the values from its node tree instead, string by string.

@@ -31,12 +31,14 @@ WORKTREE = "worktree"
 
 @dataclass
 class RenderStats:
-    """Counters: `render()` calls, those served from cache, processes started."""
+    """Counters: `render()` calls, those served from cache, processes started, and the
+    renders whose key the commit's index gave (no file of the app read to key it)."""
 
     renders: int = 0
     cache_hits: int = 0
     kubectl_runs: int = 0
     helm_runs: int = 0
+    keyed_by_commit: int = 0
 
 
 class Renderer:
@@ -71,14 +73,25 @@ class Renderer:
         """The desired manifests of `app` in the tree at `root` (the repo at `revision`),
         for the destination and ref sources `context` describes."""
         context = context or RenderContext()
-        inputs = self._inputs(app, root=root, revision=revision) if not context.refs else None
         cacheable = cacheable and revision != WORKTREE
         cacheable = cacheable and all(rev != WORKTREE for _, rev in context.refs.values())
-        if inputs is not None:  # keyed by what it reads: reused across commits and edits
-            key = cache_key(app, revision=f"inputs:{inputs}", context=context.key())
-            cacheable = True
+        by_commit = cache_key(app, revision=revision, context=context.key()) if cacheable else ""
+        commit = f"{app.source.repo_url}@{revision}"
+        # A commit never changes: the inputs key its render had once, it has for good.
+        key = self._cache.alias(commit, by_commit) if by_commit else None
+        if key is None:
+            inputs = self._inputs(app, root=root, revision=revision) if not context.refs else None
+            if inputs is not None:  # keyed by what it reads: reused across commits and edits
+                key = cache_key(app, revision=f"inputs:{inputs}", context=context.key())
+                cacheable = True
+                if by_commit:
+                    self._cache.set_alias(commit, by_commit, key)
+            else:
+                key = by_commit
         else:
-            key = cache_key(app, revision=revision, context=context.key()) if cacheable else ""
+            cacheable = True
+            with self._lock:
+                self.stats.keyed_by_commit += 1
         raw = self._cache.get(key) if cacheable else None
         with self._lock:
             self.stats.renders += 1
@@ -94,6 +107,10 @@ class Renderer:
             if cacheable:
                 self._cache.put(key, raw)
         return self._finish(app, raw, revision=revision)
+
+    def flush(self) -> None:
+        """Keep what this process learned of commits' inputs keys (see `RenderCache`)."""
+        self._cache.flush()
 
     def _inputs(self, app: App, *, root: Path, revision: str) -> str | None:
         """The hash of the render's inputs (`inputs.input_digest`); None: key by commit.

@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from functools import cached_property
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
+from auditor import store as stores
 from auditor.config import Config
 from auditor.forge import Forge
 from auditor.model import (
@@ -39,7 +40,9 @@ from auditor.report.policy.model import CheckReport, RuleDoc
 from auditor.service.notify import Delivery, Notifier, deliver
 from auditor.service.rbac import Policy
 from auditor.sources import Checkout
-from auditor.store import Store, open_store
+
+if TYPE_CHECKING:
+    from auditor.store import Store
 
 WORKSPACES_KEPT = 8  # revisions whose read is kept for reuse (`Service.workspace`)
 
@@ -99,7 +102,7 @@ class Service:
         self.pipeline = pipeline
         self._store = store
         self._store_factory = store_factory or (
-            lambda: open_store(cache_dir=default_cache_dir(pipeline.config))
+            lambda: stores.open_store(cache_dir=default_cache_dir(pipeline.config))
         )
         self._lock = threading.Lock()
         self.notifiers: list[Notifier] = []

@@ -192,7 +192,9 @@ def test_second_render_of_the_same_sha_runs_no_kubectl(tmp_path: Path, write: Wr
     first = render(renderer, app, tmp_path)
     second = render(renderer, app, tmp_path)
     assert first == second and first.error is None
-    assert renderer.stats == RenderStats(renders=2, cache_hits=1, kubectl_runs=1, helm_runs=0)
+    assert renderer.stats == RenderStats(
+        renders=2, cache_hits=1, kubectl_runs=1, helm_runs=0, keyed_by_commit=1
+    )
 
 
 def test_disk_cache_serves_a_new_renderer_without_kubectl(tmp_path: Path, write: Write) -> None:
@@ -203,6 +205,28 @@ def test_disk_cache_serves_a_new_renderer_without_kubectl(tmp_path: Path, write:
     second = render(offline, app, tmp_path)
     assert second == first and second.error is None
     assert offline.stats.kubectl_runs == 0 and offline.stats.cache_hits == 1
+
+
+def test_a_commit_seen_before_is_keyed_without_reading_its_files(
+    tmp_path: Path, write: Write
+) -> None:
+    app = kustomize_app(write)
+    cache_dir = tmp_path / "cache"
+    first = Renderer(cache_dir=cache_dir)
+    rendered = render(first, app, tmp_path)
+    first.flush()
+    # A new process: the commit's index names the render's inputs key, so the app's
+    # files are not read to key it (a commit never changes: this tree is rewritten
+    # under the same SHA only to show that nothing was read).
+    write("apps/k/deploy.yaml", deployment("changed"))
+    again = Renderer(cache_dir=cache_dir, kubectl=Path("/nonexistent"))
+    assert render(again, app, tmp_path) == rendered
+    assert again.stats.keyed_by_commit == 1 and again.stats.cache_hits == 1
+    # Another commit: keyed by reading its inputs, so the change is rendered.
+    other = Renderer(cache_dir=cache_dir)
+    changed = render(other, app, tmp_path, revision="a" * 40)
+    assert list(by_name(changed)) == ["Deployment/changed"]
+    assert other.stats.keyed_by_commit == 0 and other.stats.kubectl_runs == 1
 
 
 def test_different_options_are_different_entries(tmp_path: Path, write: Write) -> None:

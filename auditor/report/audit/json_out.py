@@ -75,6 +75,8 @@ def audit_json(report: AuditReport, *, stats: bool = False) -> dict[str, Any]:
             "apiRequestsTotal": sum(report.stats.requests.values()),
             "renders": report.stats.renders,
             "renderCacheHits": report.stats.render_cache_hits,
+            "diffs": report.stats.diffs,
+            "diffsReused": report.stats.diffs_reused,
             "seconds": report.stats.seconds,
             "stageSeconds": {k: round(v, 3) for k, v in report.stats.stages.items()},
         }

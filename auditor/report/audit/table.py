@@ -117,5 +117,6 @@ def stats_line(report: AuditReport) -> str:
     per_cluster = ", ".join(f"{name}: {n}" for name, n in sorted(s.requests.items()))
     return (
         f"{sum(s.requests.values())} API requests ({per_cluster}); "
-        f"{s.renders} renders ({s.render_cache_hits} from cache); {s.seconds:.2f}s"
+        f"{s.renders} renders ({s.render_cache_hits} from cache); "
+        f"{s.diffs} diffs ({s.diffs_reused} unchanged since the last); {s.seconds:.2f}s"
     )
