@@ -63,6 +63,7 @@ def audit(
     hits_before = pipeline.renderer.stats.cache_hits
     renders_before = pipeline.renderer.stats.renders
     caps = capabilities_for(pipeline, checkout, apps)
+    pipeline.follow(checkout)
     rendered = dict(
         zip(
             [a.name for a in apps],

@@ -146,6 +146,25 @@ class Pipeline:
         other = self.sources.at(checkout, revision)
         return checkout if other.revision == checkout.revision else other
 
+    def follow(self, checkout: Checkout) -> None:
+        """Tell the renderer how this commit differs from the last one of the repo it
+        audited, so the apps a change does not touch are keyed without reading their
+        files."""
+        if not checkout.cacheable:
+            return
+        last = self.renderer.last_revision(checkout.repo_url)
+        changed = None
+        if last and last != checkout.revision:
+            changed = self.sources.changed_paths(
+                checkout.repo_url, base=last, head=checkout.revision
+            )
+        self.renderer.follow(
+            checkout.repo_url,
+            checkout.revision,
+            parent=last if changed is not None else None,
+            changed=changed or (),
+        )
+
     def discover(self, checkout: Checkout) -> Discovery:
         def lookup(url: str, revision: str) -> Path | None:
             try:

@@ -40,8 +40,18 @@ def policy_id(policies: PolicySet, *, package: str, rule: str) -> str:
     return str(declared) if declared else f"{package}/{rule}"
 
 
-def policy_ids(policies: PolicySet) -> dict[str, str]:
-    """`<package>/<rule>` -> policy id, for every decision rule (computed once per run)."""
+def policy_ids(policies: PolicySet) -> Mapping[str, str]:
+    """`<package>/<rule>` -> policy id, for every decision rule (computed once per set)."""
+    known = _IDS.get(policies.digest)
+    if known is None:
+        known = _IDS[policies.digest] = _ids(policies)
+    return known
+
+
+_IDS: dict[str, Mapping[str, str]] = {}
+
+
+def _ids(policies: PolicySet) -> Mapping[str, str]:
     return {
         f"{package}/{rule}": policy_id(policies, package=package, rule=rule)
         for package in policies.decision_packages()

@@ -23,7 +23,6 @@ from auditor.render.documents import Manifest, RawRender
 # Bump whenever the output of a render for the same inputs may change.
 RENDERER_VERSION = "2"
 _MEMORY_ENTRIES = 256
-_INDEXES_KEPT = 16  # commits whose aliases stay in memory
 
 
 def cache_key(app: App, *, revision: str, context: Mapping[str, Any] | None = None) -> str:
@@ -60,71 +59,12 @@ def _plain(value: Any) -> Any:
 
 
 class RenderCache:
-    """A bounded in-memory LRU in front of an optional directory of JSON entries, and
-    the aliases of a commit's renders: which inputs key each of its apps had, one index
-    file a commit (read once for the whole fleet, written by `flush`)."""
+    """A bounded in-memory LRU in front of an optional directory of JSON entries."""
 
     def __init__(self, directory: Path | None = None) -> None:
         self._directory = directory
         self._memory: OrderedDict[str, RawRender] = OrderedDict()
         self._lock = threading.Lock()
-        self._aliases: OrderedDict[str, dict[str, str]] = OrderedDict()
-        self._dirty: set[str] = set()
-
-    def alias(self, commit: str, key: str) -> str | None:
-        """The inputs key the render keyed `key` (by commit, see `cache_key`) had, if
-        known. `commit` names the index: the repo and revision."""
-        with self._lock:
-            return self._index(commit).get(key)
-
-    def set_alias(self, commit: str, key: str, inputs_key: str) -> None:
-        with self._lock:
-            index = self._index(commit)
-            if index.get(key) != inputs_key:
-                index[key] = inputs_key
-                self._dirty.add(commit)
-
-    def flush(self) -> None:
-        """Write the commit indexes that gained aliases."""
-        with self._lock:
-            dirty = {c: dict(self._aliases[c]) for c in self._dirty if c in self._aliases}
-            self._dirty.clear()
-        for commit, index in dirty.items():
-            entry = self._index_path(commit)
-            if entry is not None:
-                jsonio.write_atomic(
-                    entry, jsonio.dumps({"version": RENDERER_VERSION, "aliases": index})
-                )
-
-    def _index(self, commit: str) -> dict[str, str]:
-        """The aliases of `commit` (held under the lock), read from disk on first use."""
-        index = self._aliases.get(commit)
-        if index is None:
-            index = self._aliases[commit] = self._read_index(commit)
-            while len(self._aliases) > _INDEXES_KEPT:
-                old, _ = self._aliases.popitem(last=False)
-                self._dirty.discard(old)
-        self._aliases.move_to_end(commit)
-        return index
-
-    def _index_path(self, commit: str) -> Path | None:
-        if self._directory is None:
-            return None
-        name = hashlib.sha256(commit.encode()).hexdigest()[:32]
-        return self._directory / "commits" / f"{name}.json"
-
-    def _read_index(self, commit: str) -> dict[str, str]:
-        entry = self._index_path(commit)
-        if entry is None:
-            return {}
-        try:
-            data = jsonio.loads(entry.read_bytes())
-        except (OSError, jsonio.JSONDecodeError):
-            return {}
-        if not isinstance(data, dict) or data.get("version") != RENDERER_VERSION:
-            return {}
-        aliases = data.get("aliases")
-        return dict(aliases) if isinstance(aliases, dict) else {}
 
     def get(self, key: str) -> RawRender | None:
         with self._lock:

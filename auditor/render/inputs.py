@@ -16,6 +16,11 @@ When in doubt the answer is None and the caller keys by commit (or does not cach
 working tree): a remote resource, base or chart; kustomize's helmCharts, generators or
 transformers plugins; Helm dependencies from a repository; Jsonnet; a path that leaves
 the repository. Never a stale render: a file that is read is always in the key.
+
+`input_key` also says what the key read (`Reads`: directories walked, files, paths
+probed that did not exist), so a later commit whose changed paths touch none of them has
+the same key without reading anything (`Reads.touched_by`). A tree with symbolic links
+among what was read says nothing (a link's target changes under another path).
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -46,12 +52,60 @@ class Unknown(Exception):
     """The render's inputs cannot all be named: key it by commit."""
 
 
+@dataclass(frozen=True)
+class Reads:
+    """What an input key read, as paths relative to the tree's root."""
+
+    dirs: frozenset[str]
+    files: frozenset[str]
+    probes: frozenset[str]  # looked for, not there
+
+    def touched_by(self, changed: Iterable[str]) -> bool:
+        """Whether a change to these paths (added, modified or deleted) may change the
+        key: one of them read, probed, or inside a directory walked."""
+        if "." in self.dirs:
+            return True
+        for path in changed:
+            if path in self.files or path in self.probes:
+                return True
+            parts = path.split("/")
+            for end in range(1, len(parts)):
+                above = "/".join(parts[:end])
+                if above in self.dirs or above in self.probes:
+                    return True
+        return False
+
+    def to_json(self) -> list[list[str]]:
+        return [sorted(self.dirs), sorted(self.files), sorted(self.probes)]
+
+    @classmethod
+    def from_json(cls, data: Any) -> Reads | None:
+        try:
+            dirs, files, probes = data
+            return cls(frozenset(map(str, dirs)), frozenset(map(str, files)),
+                       frozenset(map(str, probes)))  # fmt: skip
+        except (TypeError, ValueError):
+            return None
+
+
+@dataclass(frozen=True)
+class InputKey:
+    digest: str
+    reads: Reads | None  # None: a symbolic link among them, the key can only be re-made
+
+
 def input_digest(app: App, *, root: Path, kind: str, immutable: bool = False) -> str | None:
     """The hash of every file the render of `app` (a `kind`: helm, kustomize, directory)
-    in the tree at `root` can read; None when that cannot be known for sure. An
-    `immutable` tree (a commit's export) has its directory listings remembered: a shared
-    base is walked once for the whole fleet."""
+    in the tree at `root` can read; None when that cannot be known for sure."""
+    found = input_key(app, root=root, kind=kind, immutable=immutable)
+    return found.digest if found else None
+
+
+def input_key(app: App, *, root: Path, kind: str, immutable: bool = False) -> InputKey | None:
+    """`input_digest` and what it read. An `immutable` tree (a commit's export) has its
+    directory listings remembered: a shared base is walked once for the whole fleet."""
     _local.listings = _TREES if immutable else None
+    _local.reads = _Seen()
     source = app.source
     if source.chart or not source.path.strip():
         return None
@@ -59,6 +113,8 @@ def input_digest(app: App, *, root: Path, kind: str, immutable: bool = False) ->
     app_dir = (root / source.path.strip()).resolve()
     if not _inside(app_dir, root) or not app_dir.is_dir():
         return None
+    if app_dir != Path(os.path.normpath(root / source.path.strip())):
+        _local.reads.links = True  # the app's path goes through a link
     files: set[Path] = set()
     try:
         if kind == "kustomize":
@@ -82,9 +138,25 @@ def input_digest(app: App, *, root: Path, kind: str, immutable: bool = False) ->
     if len(files) > _MAX_FILES:
         return None
     digest = hashlib.sha256(kind.encode())
+    names = {path: path.relative_to(root).as_posix() for path in files}
     for path in sorted(files):
-        digest.update(f"\0{path.relative_to(root).as_posix()}\0{DIGESTS.of(path)}".encode())
-    return digest.hexdigest()
+        digest.update(f"\0{names[path]}\0{DIGESTS.of(path)}".encode())
+    met: _Seen = _local.reads
+    reads = None
+    if not met.links:
+        reads = Reads(
+            dirs=frozenset(d.relative_to(root).as_posix() for d in met.dirs),
+            files=frozenset(names.values()),
+            probes=frozenset(p.relative_to(root).as_posix() for p in met.probes),
+        )
+    return InputKey(digest=digest.hexdigest(), reads=reads)
+
+
+@dataclass
+class _Seen:
+    dirs: set[Path] = field(default_factory=set)
+    probes: set[Path] = field(default_factory=set)
+    links: bool = False
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -92,33 +164,42 @@ def _inside(path: Path, root: Path) -> bool:
     return text == top or text.startswith(top.rstrip(os.sep) + os.sep)
 
 
-_TREES: dict[Path, tuple[Path, ...]] = {}  # listings of immutable trees (exports per SHA)
+# Listings of immutable trees (exports per SHA): the files, and whether a link is there.
+_TREES: dict[Path, tuple[tuple[Path, ...], bool]] = {}
 _local = threading.local()  # per thread: the memo to use for the key being made
 
 
 def _tree(directory: Path) -> tuple[Path, ...]:
     """Every file below `directory`; remembered while an immutable tree is keyed."""
-    memo: dict[Path, tuple[Path, ...]] | None = getattr(_local, "listings", None)
-    if memo is not None and directory in memo:
-        return memo[directory]
-    found = tuple(_walk(directory))
-    if memo is not None:
-        if len(memo) > 50_000:
-            memo.clear()
-        memo[directory] = found
-    return found
+    memo: dict[Path, tuple[tuple[Path, ...], bool]] | None = getattr(_local, "listings", None)
+    found = memo.get(directory) if memo is not None else None
+    if found is None:
+        found = _walk(directory)
+        if memo is not None:
+            if len(memo) > 50_000:
+                memo.clear()
+            memo[directory] = found
+    met: _Seen = _local.reads
+    met.dirs.add(directory)
+    met.links = met.links or found[1] or os.path.realpath(directory) != str(directory)
+    return found[0]
 
 
-def _walk(directory: Path) -> Iterator[Path]:
-    """Every file below `directory` (symlinks followed as the tools follow them)."""
-    count = 0
+def _walk(directory: Path) -> tuple[tuple[Path, ...], bool]:
+    """Every file below `directory` (symlinks followed as the tools follow them), and
+    whether any of them or of the directories below is a symbolic link."""
+    out: list[Path] = []
+    links = False
     for top, dirs, names in os.walk(directory, followlinks=True):
         dirs[:] = [d for d in dirs if d != ".git"]
+        links = links or any(os.path.islink(os.path.join(top, d)) for d in dirs)
         for name in names:
-            count += 1
-            if count > _MAX_FILES:
+            if len(out) >= _MAX_FILES:
                 raise Unknown("too many files")
-            yield Path(top) / name
+            path = os.path.join(top, name)
+            links = links or os.path.islink(path)
+            out.append(Path(path))
+    return tuple(out), links
 
 
 def _kustomization(directory: Path, *, root: Path, files: set[Path], seen: set[Path]) -> None:
@@ -132,6 +213,8 @@ def _kustomization(directory: Path, *, root: Path, files: set[Path], seen: set[P
     for candidate in _references(found, DIGESTS.of(found)):
         path = Path(os.path.normpath(directory / candidate))
         if not path.exists():
+            if _inside(path, root):
+                _local.reads.probes.add(path)
             continue
         if not _inside(path, root):
             raise Unknown("outside the repository")
@@ -139,6 +222,8 @@ def _kustomization(directory: Path, *, root: Path, files: set[Path], seen: set[P
             _kustomization(path, root=root, files=files, seen=seen)
         else:
             files.add(path)
+            if os.path.realpath(path) != str(path):
+                _local.reads.links = True
 
 
 def _component(
@@ -152,6 +237,8 @@ def _component(
         raise Unknown("outside the repository")
     if path.is_dir():
         _kustomization(path, root=root, files=files, seen=seen)
+    elif not path.exists():
+        _local.reads.probes.add(path)
 
 
 @lru_cache(maxsize=4096)
@@ -195,9 +282,12 @@ def _helm(app: App, chart: Path, *, root: Path, files: set[Path]) -> None:
         if repository and not repository.startswith("file://"):
             raise Unknown("a dependency from a chart repository")
         if repository:
-            local = (chart / repository.removeprefix("file://")).resolve()
+            named = Path(os.path.normpath(chart / repository.removeprefix("file://")))
+            local = named.resolve()
             if not _inside(local, root):
                 raise Unknown("outside the repository")
+            if local != named:
+                _local.reads.links = True
             files |= set(_tree(local))
     helm = app.source.helm
     for value_file in helm.value_files if helm is not None else ():
@@ -206,5 +296,9 @@ def _helm(app: App, chart: Path, *, root: Path, files: set[Path]) -> None:
         path = (chart / value_file).resolve()
         if not _inside(path, root):
             raise Unknown("outside the repository")
+        if path != Path(os.path.normpath(chart / value_file)):
+            _local.reads.links = True
         if path.is_file():
             files.add(path)
+        elif not path.exists():
+            _local.reads.probes.add(path)

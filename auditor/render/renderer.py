@@ -17,11 +17,12 @@ from typing import Any
 
 from auditor.model import App, RenderedApp, Resource, ResourceKey, SourceLocation, SourceType
 from auditor.render.cache import RenderCache, cache_key
+from auditor.render.commits import CommitIndex, Indexed
 from auditor.render.context import RenderContext
 from auditor.render.directory import render_directory
 from auditor.render.documents import RawRender
 from auditor.render.helm import helm_not_found, render_helm
-from auditor.render.inputs import input_digest
+from auditor.render.inputs import InputKey, input_key
 from auditor.render.kustomize import kustomization_file, render_kustomize
 from auditor.render.scope import ScopeTable, api_group, declared_cluster_scoped
 from auditor.render.tools import DEFAULT_TIMEOUT_SECONDS, default_kubectl, find_helm
@@ -58,6 +59,7 @@ class Renderer:
         self._helm = helm
         self._scope = ScopeTable(cluster_scoped_kinds)
         self._cache = RenderCache(cache_dir)
+        self._commits = CommitIndex(cache_dir / "commits" if cache_dir is not None else None)
         self._lock = threading.Lock()
         self.stats = RenderStats()
 
@@ -76,22 +78,22 @@ class Renderer:
         cacheable = cacheable and revision != WORKTREE
         cacheable = cacheable and all(rev != WORKTREE for _, rev in context.refs.values())
         by_commit = cache_key(app, revision=revision, context=context.key()) if cacheable else ""
-        commit = f"{app.source.repo_url}@{revision}"
+        named = cache_key(app, revision="", context=context.key())
         # A commit never changes: the inputs key its render had once, it has for good.
-        key = self._cache.alias(commit, by_commit) if by_commit else None
-        if key is None:
-            inputs = self._inputs(app, root=root, revision=revision) if not context.refs else None
-            if inputs is not None:  # keyed by what it reads: reused across commits and edits
-                key = cache_key(app, revision=f"inputs:{inputs}", context=context.key())
-                cacheable = True
-                if by_commit:
-                    self._cache.set_alias(commit, by_commit, key)
-            else:
-                key = by_commit
-        else:
-            cacheable = True
+        indexed = self._commits.get(revision, named) if by_commit else None
+        if indexed is not None:
+            key, cacheable = indexed.inputs_key, True
             with self._lock:
                 self.stats.keyed_by_commit += 1
+        else:
+            inputs = self._inputs(app, root=root, revision=revision) if not context.refs else None
+            if inputs is not None:  # keyed by what it reads: reused across commits and edits
+                key = cache_key(app, revision=f"inputs:{inputs.digest}", context=context.key())
+                cacheable = True
+                if by_commit:
+                    self._commits.put(revision, named, Indexed(key, inputs.reads))
+            else:
+                key = by_commit
         raw = self._cache.get(key) if cacheable else None
         with self._lock:
             self.stats.renders += 1
@@ -109,10 +111,23 @@ class Renderer:
         return self._finish(app, raw, revision=revision)
 
     def flush(self) -> None:
-        """Keep what this process learned of commits' inputs keys (see `RenderCache`)."""
-        self._cache.flush()
+        """Keep what this process learned of commits' inputs keys (`CommitIndex`)."""
+        self._commits.flush()
 
-    def _inputs(self, app: App, *, root: Path, revision: str) -> str | None:
+    def last_revision(self, repo: str) -> str | None:
+        """The last revision of `repo` audited with this cache (see `follow`)."""
+        return self._commits.last(repo)
+
+    def follow(
+        self, repo: str, revision: str, *, parent: str | None, changed: Iterable[str] = ()
+    ) -> None:
+        """`revision` of `repo`, audited now, is `parent` with these paths changed: its
+        apps whose inputs the changes do not touch keep their key without their files
+        being read (`parent` None: how it came about is not known)."""
+        self._commits.follow(revision, parent=parent, changed=changed)
+        self._commits.audited(repo, revision)
+
+    def _inputs(self, app: App, *, root: Path, revision: str) -> InputKey | None:
         """The hash of the render's inputs (`inputs.input_digest`); None: key by commit.
         Options naming the revision (`$ARGOCD_APP_REVISION`) make the commit an input."""
         if "ARGOCD_APP_REVISION" in repr(app.source):
@@ -121,7 +136,7 @@ class Renderer:
         if not app_dir.is_dir():
             return None
         kind = self.source_type(app, app_dir=app_dir)
-        return input_digest(
+        return input_key(
             app, root=root, kind=str(kind.value).lower(), immutable=revision != WORKTREE
         )
 

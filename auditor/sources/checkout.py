@@ -116,6 +116,10 @@ class Sources:
         """What `revision` of `url` points at now, asked of the remote without fetching."""
         return self.mirror(url).remote_sha(revision or "HEAD")
 
+    def changed_paths(self, url: str, *, base: str, head: str) -> frozenset[str] | None:
+        """What differs between two commits of `url` (see `GitMirror.changed_paths`)."""
+        return self.mirror(url).changed_paths(base, head)
+
     def changed_files(self, url: str, *, base: str, head: str) -> list[str]:
         mirror = self.mirror(url)
         return mirror.changed_files(mirror.resolve(base), mirror.resolve(head))

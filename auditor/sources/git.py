@@ -172,6 +172,7 @@ class GitMirror:
         self.exports = cache_dir / "trees" / f"{slug}-{digest}"
         self._lock = cache_dir / "locks" / f"{slug}-{digest}.lock"
         self._fetched = False
+        self._linkless: set[str] = set()  # commits whose trees hold no symbolic link
 
     def _git(self) -> git.Git:
         g = git.Git(str(self.dir))
@@ -291,6 +292,22 @@ class GitMirror:
         except tarfile.FilterError as exc:
             log.warning("%s: skipped %s: %s", self.url, member.name, exc)
             return None
+
+    def changed_paths(self, base: str, head: str) -> frozenset[str] | None:
+        """Every path that differs between two commits (both sides of a rename), or None
+        when either tree holds a symbolic link (what a link reads changes under another
+        path) or a commit is not here."""
+        try:
+            out = self._run("diff", "--name-only", "--no-renames", "-z", base, head)
+            for sha in (base, head):
+                if sha not in self._linkless:
+                    listing = self._run("ls-tree", "-r", "-z", "--format=%(objectmode)", sha)
+                    if "120000" in listing.split("\0"):
+                        return None
+                    self._linkless.add(sha)
+        except SourceError:
+            return None
+        return frozenset(p for p in out.split("\0") if p)
 
     def changed_files(self, base: str, head: str) -> list[str]:
         out = self._run("diff", "--name-only", f"{base}..{head}")

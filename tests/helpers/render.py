@@ -13,11 +13,18 @@ REPO_URL = "https://git.example.com/org/deployments.git"
 Write = Callable[[str, str], Path]
 
 
-def make_app(path: str, *, namespace: str = "default", name: str = "app", **source: Any) -> App:
+def make_app(
+    path: str,
+    *,
+    namespace: str = "default",
+    name: str = "app",
+    repo_url: str = REPO_URL,
+    **source: Any,
+) -> App:
     return App(
         name=name,
         project="default",
-        source=AppSource(repo_url=REPO_URL, path=path, **source),
+        source=AppSource(repo_url=repo_url, path=path, **source),
         destination=Destination(server="https://kubernetes.default.svc", namespace=namespace),
         cluster="in-cluster",
     )
