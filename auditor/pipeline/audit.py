@@ -62,6 +62,9 @@ def audit(
     started = time.monotonic()
     hits_before = pipeline.renderer.stats.cache_hits
     renders_before = pipeline.renderer.stats.renders
+    # The policies are loaded (and checked in a sandbox, a fork) while this process is
+    # still small.
+    pipeline.policy_runner()
     caps = capabilities_for(pipeline, checkout, apps)
     pipeline.follow(checkout)
     rendered = dict(

@@ -21,10 +21,15 @@ from auditor.policy.sandbox import SandboxedPolicyEngine
 
 
 def build_engine(
-    policies: PolicySet, *, config: PolicyConfig, pool: WorkerPool | None = None
+    policies: PolicySet,
+    *,
+    config: PolicyConfig,
+    pool: WorkerPool | None = None,
+    cache_dir: Path | None = None,
 ) -> PolicyEngine:
     """The engine `policy.engine` names; loading errors surface here, before any run.
-    The embedded engine runs in `pool`'s sandbox processes when one is given."""
+    The embedded engine runs in `pool`'s sandbox processes when one is given (a policy
+    set that compiled there once, as `cache_dir` remembers, is not compiled again)."""
     if config.engine == "opa":
         from auditor.policy.opa_server import OpaServerPolicyEngine
 
@@ -32,7 +37,8 @@ def build_engine(
             raise PolicyEngineError("policy.engine is 'opa' but policy.opa_url is not set")
         return OpaServerPolicyEngine(policies, url=config.opa_url, token=config.opa_token)
     if pool is not None:
-        return SandboxedPolicyEngine(policies, pool=pool)
+        validated = cache_dir / "validated" if cache_dir is not None else None
+        return SandboxedPolicyEngine(policies, pool=pool, validated=validated)
     return RegoPolicyEngine(policies)
 
 
@@ -46,7 +52,7 @@ def build_runner(
         pool = WorkerPool(
             policies=policies, workers=workers, threshold=1, memory_mb=config.memory_mb
         )
-    engine = build_engine(policies, config=config, pool=pool)
+    engine = build_engine(policies, config=config, pool=pool, cache_dir=cache_dir)
     return PolicyRunner(
         policies=policies,
         engine=engine,

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import ctypes
 import faulthandler
+import importlib.metadata
 import multiprocessing
 import os
 import resource
 from collections.abc import Callable, Mapping, Sequence
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from auditor import jsonio
 from auditor.policy.engine import Job, RawOutcome
 from auditor.policy.errors import PolicyLoadError
 from auditor.policy.library import PolicySet
@@ -174,6 +177,9 @@ def _rule_by_rule(
     )
 
 
+_REGOPY = importlib.metadata.version("regopy")
+
+
 def validate(policies: PolicySet, *, memory_mb: int) -> None:
     """Compile the policies (and probe them) in a sandbox: a load error is raised here,
     naming file and line; a process that dies leaves the verdict to evaluation."""
@@ -197,8 +203,16 @@ class SandboxedPolicyEngine:
     """The embedded engine behind the sandbox: every evaluation runs in the pool's
     confined worker processes, never in this one."""
 
-    def __init__(self, policies: PolicySet, *, pool: WorkerPool) -> None:
-        validate(policies, memory_mb=pool.memory_mb)
+    def __init__(
+        self, policies: PolicySet, *, pool: WorkerPool, validated: Path | None = None
+    ) -> None:
+        """`validated`: a directory remembering the policy sets that compiled in a
+        sandbox before (by digest and regopy version): those are not compiled again."""
+        mark = validated / f"{policies.digest[:32]}-{_REGOPY}" if validated else None
+        if mark is None or not mark.exists():
+            validate(policies, memory_mb=pool.memory_mb)
+            if mark is not None:
+                jsonio.write_atomic(mark, b"{}")
         self.policies = policies
         self.pool = pool
 

@@ -11,7 +11,7 @@ import pytest
 
 from auditor.config import PolicyConfig
 from auditor.model import Resource, SourceLocation
-from auditor.policy import PolicyTarget, build_runner, load_policy_set
+from auditor.policy import PolicyLoadError, PolicyTarget, build_runner, load_policy_set, sandbox
 
 TODAY = date(2025, 1, 1)
 
@@ -100,3 +100,25 @@ def test_the_limit_holds_in_big_runs_too(tmp_path: Path) -> None:
     found = run(tmp_path, BOMB, objects(*kinds), memory_mb=256)
     assert [name for severity, name, _ in found if severity == "error"] == ["o60"]
     assert sum(1 for severity, _, _ in found if severity == "warn") == len(kinds)
+
+
+def test_a_policy_set_is_checked_in_a_sandbox_until_it_has_compiled_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks: list[str] = []
+    real = sandbox.validate
+    monkeypatch.setattr(
+        sandbox, "validate", lambda p, **kw: (checks.append(p.digest), real(p, **kw))[1]
+    )
+    (tmp_path / "p.rego").write_text(SNOOP)
+    policies = load_policy_set(builtin=False, paths=[tmp_path])
+    for _ in range(2):  # the second process finds it compiled before: no check
+        build_runner(policies, config=PolicyConfig(), cache_dir=tmp_path / "cache").engine.close()
+    assert checks == [policies.digest]
+    # A set that does not compile is checked (and refused) every time, never remembered.
+    (tmp_path / "p.rego").write_text("package broken\n\ndeny contains msg if {\n")
+    broken = load_policy_set(builtin=False, paths=[tmp_path])
+    for _ in range(2):
+        with pytest.raises(PolicyLoadError, match="p.rego"):
+            build_runner(broken, config=PolicyConfig(), cache_dir=tmp_path / "cache")
+    assert checks == [policies.digest, broken.digest, broken.digest]
