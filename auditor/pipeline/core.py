@@ -148,9 +148,12 @@ class Pipeline:
 
     def follow(self, checkout: Checkout) -> None:
         """Tell the renderer how this commit differs from the last one of the repo it
-        audited, so the apps a change does not touch are keyed without reading their
-        files."""
+        audited (a working tree: how it differs from its HEAD), so the apps a change
+        does not touch are keyed without reading their files."""
         if not checkout.cacheable:
+            changes = self.sources.worktree_changes(checkout)
+            if changes is not None:
+                self.renderer.follow_worktree(checkout.root, head=checkout.head, changed=changes)
             return
         last = self.renderer.last_revision(checkout.repo_url)
         changed = None

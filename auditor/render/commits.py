@@ -58,6 +58,15 @@ class CommitIndex:
             self._put(commit, app, before)
             return before
 
+    def carried(self, commit: str, app: str, changed: frozenset[str]) -> Indexed | None:
+        """What `app` had at `commit` if these paths, changed since, touch none of its
+        reads (for a working tree: nothing is kept for it)."""
+        with self._lock:
+            before = self._index(commit).get(app)
+        if before is None or before.reads is None or before.reads.touched_by(changed):
+            return None
+        return before
+
     def put(self, commit: str, app: str, entry: Indexed) -> None:
         with self._lock:
             self._put(commit, app, entry)

@@ -66,6 +66,11 @@ class Reads:
         if "." in self.dirs:
             return True
         for path in changed:
+            if path.endswith("/"):  # a directory whole: anything read below it
+                inside = (*self.dirs, *self.files, *self.probes)
+                if any(p.startswith(path) or p == path[:-1] for p in inside):
+                    return True
+                path = path[:-1]
             if path in self.files or path in self.probes:
                 return True
             parts = path.split("/")

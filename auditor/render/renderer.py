@@ -60,6 +60,7 @@ class Renderer:
         self._scope = ScopeTable(cluster_scoped_kinds)
         self._cache = RenderCache(cache_dir)
         self._commits = CommitIndex(cache_dir / "commits" if cache_dir is not None else None)
+        self._worktrees: dict[str, tuple[str, frozenset[str]]] = {}
         self._lock = threading.Lock()
         self.stats = RenderStats()
 
@@ -80,7 +81,13 @@ class Renderer:
         by_commit = cache_key(app, revision=revision, context=context.key()) if cacheable else ""
         named = cache_key(app, revision="", context=context.key())
         # A commit never changes: the inputs key its render had once, it has for good.
-        indexed = self._commits.get(revision, named) if by_commit else None
+        # A working tree is its HEAD with some paths changed.
+        indexed = None
+        head = self._worktrees.get(str(root)) if revision == WORKTREE else None
+        if by_commit:
+            indexed = self._commits.get(revision, named)
+        elif head is not None and not context.refs:
+            indexed = self._commits.carried(head[0], named, head[1])
         if indexed is not None:
             key, cacheable = indexed.inputs_key, True
             with self._lock:
@@ -92,6 +99,9 @@ class Renderer:
                 cacheable = True
                 if by_commit:
                     self._commits.put(revision, named, Indexed(key, inputs.reads))
+                elif head is not None and inputs.reads and not inputs.reads.touched_by(head[1]):
+                    # Nothing it read differs from HEAD: this is HEAD's key too.
+                    self._commits.put(head[0], named, Indexed(key, inputs.reads))
             else:
                 key = by_commit
         raw = self._cache.get(key) if cacheable else None
@@ -126,6 +136,12 @@ class Renderer:
         being read (`parent` None: how it came about is not known)."""
         self._commits.follow(revision, parent=parent, changed=changed)
         self._commits.audited(repo, revision)
+
+    def follow_worktree(self, root: Path, *, head: str, changed: frozenset[str]) -> None:
+        """The working tree at `root` is commit `head` with these paths changed (see
+        `sources.worktree.changes_from_head`): the apps none of them touch are keyed
+        from (and keep) `head`'s index."""
+        self._worktrees[str(root)] = (head, changed)
 
     def _inputs(self, app: App, *, root: Path, revision: str) -> InputKey | None:
         """The hash of the render's inputs (`inputs.input_digest`); None: key by commit.

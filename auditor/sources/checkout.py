@@ -16,6 +16,7 @@ import git
 
 from auditor.errors import RemoteUnreachable
 from auditor.sources.git import Credentials, GitMirror, is_local, split_userinfo
+from auditor.sources.worktree import changes_from_head
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,13 @@ class Sources:
     def remote_head(self, url: str, revision: str | None = None) -> str:
         """What `revision` of `url` points at now, asked of the remote without fetching."""
         return self.mirror(url).remote_sha(revision or "HEAD")
+
+    @staticmethod
+    def worktree_changes(checkout: Checkout) -> frozenset[str] | None:
+        """How a working tree differs from its HEAD (see `worktree.changes_from_head`)."""
+        if checkout.cacheable or not checkout.head:
+            return None
+        return changes_from_head(checkout.root)
 
     def changed_paths(self, url: str, *, base: str, head: str) -> frozenset[str] | None:
         """What differs between two commits of `url` (see `GitMirror.changed_paths`)."""

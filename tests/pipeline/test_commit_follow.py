@@ -1,7 +1,8 @@
 """A new commit of a repo audited before: its apps are keyed from the last commit's index
 unless the paths git says changed touch what their key read, so a commit that changes
 one overlay reads that overlay, a change to a shared base re-renders every app on it,
-and a tree with symbolic links is keyed by reading it (real git repos, real kubectl)."""
+and a tree with symbolic links is keyed by reading it. A working tree is its HEAD with
+the paths `git status` names changed (real git repos, real kubectl)."""
 
 from __future__ import annotations
 
@@ -41,11 +42,12 @@ def fleet(tmp_path: Path) -> tuple[Path, list[App]]:
 
 
 def audit_renders(
-    tmp_path: Path, repo: Path, apps: list[App]
+    tmp_path: Path, repo: Path, apps: list[App], *, revision: str | None = "main"
 ) -> tuple[Pipeline, dict[str, set[str]]]:
-    """What an audit round does with renders, in a new process: follow, render, flush."""
+    """What an audit round does with renders, in a new process: follow, render, flush
+    (`revision` None: the working tree)."""
     pipeline = Pipeline.from_config(Config(), cache_dir=tmp_path / "cache")
-    checkout = pipeline.checkout(str(repo), "main")
+    checkout = pipeline.checkout(str(repo), revision)
     pipeline.follow(checkout)
     out = {}
     for app in apps:
@@ -102,3 +104,34 @@ def test_a_tree_with_a_symbolic_link_is_read_again(tmp_path: Path) -> None:
     # path); the renders are still reused by their content, nothing re-renders.
     assert again.renderer.stats.keyed_by_commit == 0
     assert again.renderer.stats.kubectl_runs == 0
+
+
+def test_a_working_tree_reads_only_what_its_edits_touch(tmp_path: Path) -> None:
+    repo, apps = fleet(tmp_path)
+    first, _ = audit_renders(tmp_path, repo, apps, revision=None)
+    assert first.renderer.stats.kubectl_runs == 3 and first.renderer.stats.keyed_by_commit == 0
+    # Nothing edited: every app is HEAD's, keyed from the index the first run left.
+    clean, _ = audit_renders(tmp_path, repo, apps, revision=None)
+    assert clean.renderer.stats.keyed_by_commit == 3 and clean.renderer.stats.kubectl_runs == 0
+    for prefix in ("bee", "wasp"):  # an edit, then another edit of the same file
+        write(
+            repo, "apps/b/kustomization.yaml", f"resources: [../../base]\nnamePrefix: {prefix}-\n"
+        )
+        edited, names = audit_renders(tmp_path, repo, apps, revision=None)
+        assert names["b"] == {f"{prefix}-web"} and names["a"] == {"a-web"}
+        assert edited.renderer.stats.keyed_by_commit == 2
+        assert edited.renderer.stats.kubectl_runs == 1
+
+
+def test_untracked_and_ignored_files_are_edits_too(tmp_path: Path) -> None:
+    repo, apps = fleet(tmp_path)
+    write(repo, ".gitignore", "generated/\n")
+    commit_all(repo, message="ignore generated/")
+    audit_renders(tmp_path, repo, apps, revision=None)
+    write(repo, "base/notes.txt", "untracked, in the shared base\n")
+    untracked, _ = audit_renders(tmp_path, repo, apps, revision=None)
+    assert untracked.renderer.stats.keyed_by_commit == 0  # every app walks the base
+    (repo / "base/notes.txt").unlink()
+    write(repo, "apps/a/generated/out.yaml", "x: 1\n")
+    ignored, _ = audit_renders(tmp_path, repo, apps, revision=None)
+    assert ignored.renderer.stats.keyed_by_commit == 2  # b and c; a walks apps/a
