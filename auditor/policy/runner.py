@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from auditor import jsonio
 from auditor.model import Resource, ResourceKey, SourceLocation, Violation
 from auditor.policy.cache import ResultCache, content_hash, context_hash
 from auditor.policy.engine import PolicyEngine, RawOutcome
 from auditor.policy.library import SCOPES, PolicySet
 from auditor.policy.pool import WorkerPool
 from auditor.policy.results import policy_ids, to_violations
+from auditor.policy.verdicts import Verdicts
 from auditor.policy.waivers import apply_waivers
 
 
@@ -77,6 +79,7 @@ class PolicyRunner:
         self._digest = policies.digest
         self._ids = policy_ids(policies)
         self._memo: dict[_MemoKey, tuple[Violation, ...]] = {}
+        self._verdicts = Verdicts(self.cache.directory, policies=self._digest)
 
     def run(self, targets: Sequence[PolicyTarget], *, today: date) -> list[PolicyResult]:
         """Evaluate every target; results are in the order of `targets`."""
@@ -101,6 +104,11 @@ class PolicyRunner:
                 for r, digest in zip(kept[t_index], hashes, strict=True)
             ]
             memo_keys.append(keys)
+            for key in keys:  # what an earlier run concluded, kept on disk
+                if key not in self._memo:
+                    found = self._verdicts.get(_verdict_key(key), today=today)
+                    if found is not None:
+                        self._memo[key] = found
             # A resource whose violations are memoized needs no outcome at all.
             todo = [(i, d) for i, (d, k) in enumerate(zip(hashes, keys, strict=True))]
             todo = [(i, d) for i, d in todo if keys[i] not in self._memo]
@@ -158,6 +166,7 @@ class PolicyRunner:
             finish(tasks[done].target if done < len(tasks) else len(targets))
         finish(len(targets))
         self.cache.flush()
+        self._verdicts.flush(today=today)
         return results
 
     def _warm_up(self, missed: int, more: int) -> int:
@@ -233,6 +242,7 @@ class PolicyRunner:
             waived = tuple(apply_waivers(found, resource=resource, app=target.app, today=today))
             if clean:
                 self._memo[memo_keys[r_index]] = waived
+                self._verdicts.put(_verdict_key(memo_keys[r_index]), waived, today=today)
             violations.extend(waived)
         total = len(resources) * len(SCOPES)
         return PolicyResult(
@@ -242,6 +252,13 @@ class PolicyRunner:
             evaluated=total - cached,
             cached=cached,
         )
+
+
+def _verdict_key(key: _MemoKey) -> str:
+    shelves, digest, resource, source, app, today = key
+    where = [source.path, source.line] if source else None
+    what = [resource.group, resource.kind, resource.namespace, resource.name]
+    return jsonio.digest([list(shelves), digest, what, where, app, today.isoformat()])
 
 
 def _context(
