@@ -148,8 +148,8 @@ def write_fleet(root: Path, *, apps: int, appsets: int) -> list[FleetApp]:
     services = -(-apps // len(CLUSTERS))
     made: list[FleetApp] = []
     (root / "argocd").mkdir()
-    for group in range(appsets):
-        (root / "argocd" / f"group-{group:03}.yaml").write_text(appset(f"group-{group:03}"))
+    for n in range(appsets):
+        (root / "argocd" / f"group-{n:03}.yaml").write_text(appset(f"group-{n:03}"))
     for i in range(services):
         group, service = f"group-{i % appsets:03}", f"svc-{i:04}"
         for env in CLUSTERS:
