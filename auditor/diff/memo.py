@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from auditor import jsonio
+from auditor.codeversion import code_digest
 from auditor.diff.options import DiffOptions
 from auditor.diff.secrets import key_fingerprint
 from auditor.model import FieldChange, ResourceDrift, ResourceKey, ResourceStatus, UnmanagedChange
@@ -36,6 +37,7 @@ def options_digest(options: DiffOptions, *, facts: str) -> str:
     return digest(
         [
             DIFF_VERSION,
+            code_digest("auditor.diff", "auditor.kubemeta", "auditor.model"),
             key_fingerprint(),
             facts,
             list(options.ignore_differences),

@@ -16,10 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from auditor import jsonio
+from auditor.codeversion import code_digest
 from auditor.model import ResourceKey, SourceLocation, Violation
 
 VERSION = "1"
 _LIMIT = 500_000
+
+
+def _version() -> str:
+    """The file's format and the code that made its verdicts (an upgrade starts anew)."""
+    return f"{VERSION}-{code_digest('auditor.policy', 'auditor.model')}"
 
 
 class Verdicts:
@@ -69,7 +75,7 @@ class Verdicts:
                 entries = dict(self._kept)
             self._loaded = entries
             self._changed = False
-            data = jsonio.dumps({"version": VERSION, "verdicts": entries})
+            data = jsonio.dumps({"version": _version(), "verdicts": entries})
         jsonio.write_atomic(self._path, data)
 
     def _load(self) -> dict[str, Any]:
@@ -80,7 +86,7 @@ class Verdicts:
                     data = jsonio.loads(self._path.read_bytes())
                 except (OSError, jsonio.JSONDecodeError):
                     data = None
-                if isinstance(data, dict) and data.get("version") == VERSION:
+                if isinstance(data, dict) and data.get("version") == _version():
                     found = data.get("verdicts")
                     self._loaded = found if isinstance(found, dict) else {}
         return self._loaded

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import jsonio
+from auditor.codeversion import code_digest
 from auditor.model import App, SourceLocation
 from auditor.render.documents import Manifest, RawRender
 
@@ -31,6 +32,8 @@ def cache_key(app: App, *, revision: str, context: Mapping[str, Any] | None = No
     material = {
         "context": context or {},
         "renderer": RENDERER_VERSION,
+        # The code that renders: an upgrade (or an edit) never serves an older render.
+        "code": code_digest("auditor.render", "auditor.manifests", "auditor.model"),
         "repo": app.source.repo_url,
         "revision": revision,
         "path": app.source.path,

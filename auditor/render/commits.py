@@ -19,10 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor import jsonio
+from auditor.codeversion import code_digest
 from auditor.render.inputs import Reads
 
 INDEX_VERSION = "1"
 _KEPT = 16  # commits whose index stays in memory
+
+
+def _version() -> str:
+    """The index format and the code that made its keys (an upgrade starts anew)."""
+    return f"{INDEX_VERSION}-{code_digest('auditor.render', 'auditor.model')}"
 
 
 @dataclass(frozen=True)
@@ -102,7 +108,7 @@ class CommitIndex:
                 app: [e.inputs_key, e.reads.to_json() if e.reads else None]
                 for app, e in index.items()
             }
-            data = {"version": INDEX_VERSION, "entries": entries}
+            data = {"version": _version(), "entries": entries}
             jsonio.write_atomic(self._path(commit), jsonio.dumps(data))
         if audited:
             heads = self._read(self._heads_path())
@@ -128,7 +134,7 @@ class CommitIndex:
 
     def _load(self, commit: str) -> dict[str, Indexed]:
         data = self._read(self._path(commit))
-        if not isinstance(data, dict) or data.get("version") != INDEX_VERSION:
+        if not isinstance(data, dict) or data.get("version") != _version():
             return {}
         out: dict[str, Indexed] = {}
         entries = data.get("entries")
