@@ -269,11 +269,12 @@ class GitMirror:
             self.exports.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=f".{sha[:12]}-", dir=self.exports))
             try:
-                buf = io.BytesIO()
-                git.Repo(str(self.dir)).archive(buf, treeish=sha, format="tar")
-                buf.seek(0)
-                with tarfile.open(fileobj=buf) as tar:
-                    tar.extractall(tmp, filter=self._safe_member)
+                if not self._checkout_plain(sha, tmp):
+                    buf = io.BytesIO()
+                    git.Repo(str(self.dir)).archive(buf, treeish=sha, format="tar")
+                    buf.seek(0)
+                    with tarfile.open(fileobj=buf) as tar:
+                        tar.extractall(tmp, filter=self._safe_member)
                 tmp.rename(target)
             except git.GitCommandError as exc:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -282,6 +283,30 @@ class GitMirror:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
         return target
+
+    def _checkout_plain(self, sha: str, target: Path) -> bool:
+        """Write the tree of `sha` into `target` with git's own checkout (several times
+        faster than reading an archive in Python) when it holds only regular files and
+        no `.gitattributes` (nothing for the archive's link guard or export attributes
+        to change: both ways give the same files); False: use the archive."""
+        listing = self._run("ls-tree", "-r", "-z", "--format=%(objectmode) %(path)", sha)
+        for entry in listing.split("\0"):
+            mode, _, path = entry.partition(" ")
+            if entry and (mode not in ("100644", "100755") or path.endswith(".gitattributes")):
+                return False
+        index = target.parent / f"{target.name}.index"
+        env = {"GIT_INDEX_FILE": str(index)}
+        try:
+            for args in (["read-tree", sha], [f"--work-tree={target}", "checkout-index", "-a"]):
+                self._git().execute(
+                    ["git", *args], env=env, kill_after_timeout=self.timeout,
+                    preexec_fn=die_with_parent,
+                )  # fmt: skip
+        except git.GitCommandError as exc:
+            raise classify(exc, url=self.url, revision=sha) from exc
+        finally:
+            index.unlink(missing_ok=True)
+        return True
 
     def _safe_member(self, member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
         """tarfile's `data` filter, except that a member it refuses (a symlink that is

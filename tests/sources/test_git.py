@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import http.server
+import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 
 from auditor.errors import AuthenticationFailed, RemoteUnreachable, UnknownRevision
 from auditor.sources import Credentials, Sources
+from auditor.sources.git import GitMirror
 from auditor.sources.local import commit_all
 from tests.helpers.http import serving
 
@@ -203,6 +205,43 @@ def test_a_committed_symlink_out_of_the_repo_is_skipped_not_fatal(
     tree = sources.checkout(str(repo), sha).root
     assert sorted(p.name for p in (tree / "apps").iterdir()) == ["cm.yaml", "same.yaml"]
     assert (tree / "apps" / "same.yaml").read_text().startswith("apiVersion")
+
+
+def files_of(root: Path) -> dict[str, tuple[bytes, bool]]:
+    return {
+        p.relative_to(root).as_posix(): (p.read_bytes(), os.access(p, os.X_OK))
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_a_tree_exports_the_same_files_whichever_way_it_is_written(
+    tmp_path: Path, sources: Sources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ways: list[bool] = []
+    plain_checkout = GitMirror._checkout_plain
+    monkeypatch.setattr(
+        GitMirror, "_checkout_plain", lambda *a: ways.append(plain_checkout(*a)) or ways[-1]
+    )
+    repo = tmp_path / "repo"
+    (repo / "apps" / "deep" / "er").mkdir(parents=True)
+    (repo / "apps" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n")
+    (repo / "apps" / "deep" / "er" / "odd name.yaml").write_text("a: 1\n")
+    (repo / "run.sh").write_text("#!/bin/sh\n")
+    (repo / "run.sh").chmod(0o755)
+    git.Repo.init(str(repo), initial_branch="main")
+    plain = commit_all(repo, message="regular files only: git's checkout writes them")
+    (repo / ".gitattributes").write_text("apps/deep export-ignore\n")
+    ignoring = commit_all(repo, message="export attributes: the archive writes them")
+    written = files_of(sources.checkout(str(repo), plain).root)
+    assert written == {
+        k: v for k, v in files_of(repo).items() if not k.startswith((".git/", ".gitattributes"))
+    }
+    assert written["run.sh"][1] and not written["apps/cm.yaml"][1]
+    archived = files_of(sources.checkout(str(repo), ignoring).root)
+    assert "apps/deep/er/odd name.yaml" not in archived  # export-ignore, as git archive does
+    assert archived["apps/cm.yaml"] == written["apps/cm.yaml"]
+    assert ways == [True, False]  # git's checkout, then the archive
 
 
 def test_a_remote_that_accepts_and_never_answers_fails_within_the_deadline(
