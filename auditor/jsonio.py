@@ -50,6 +50,15 @@ def loads(data: bytes | str) -> Any:
     return orjson.loads(data)
 
 
+def read_file(path: Path) -> Any:
+    """The JSON document in `path`; None when it is missing, unreadable or not JSON (a
+    cache file: its owner starts anew)."""
+    try:
+        return orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+
+
 def write_atomic(path: Path, data: bytes) -> bool:
     """`data` to `path` through a temp file and a rename, so a concurrent reader never
     sees part of it; False when it could not be written (a read-only or full cache

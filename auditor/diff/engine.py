@@ -192,7 +192,7 @@ def diff_app(
     """
     if not options.facts:  # nothing says which cluster facts the comparison used
         memo = None
-    settings = options_digest(options, facts=options.facts) if memo is not None else ""
+    settings = options_digest(options) if memo is not None else ""
 
     def diffed(
         body: Mapping[str, Any] | None,

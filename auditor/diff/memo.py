@@ -26,20 +26,15 @@ DIFF_VERSION = "1"
 Entry = list[Any]
 
 
-def digest(value: Any) -> str:
-    """A stable hash of a JSON-like value (keys sorted); TypeError when JSON cannot hold it."""
-    return jsonio.digest(value)
-
-
-def options_digest(options: DiffOptions, *, facts: str) -> str:
-    """The diff settings of one app on one cluster (`facts`: the digest of what the
-    round derived from the cluster: HPA targets, CRD schemas, type definitions)."""
-    return digest(
+def options_digest(options: DiffOptions) -> str:
+    """The diff settings of one app on one cluster (with `options.facts`, the digest of
+    what the round derived from the cluster: HPA targets, CRD schemas, definitions)."""
+    return jsonio.digest(
         [
             DIFF_VERSION,
             code_digest("auditor.diff", "auditor.kubemeta", "auditor.model"),
             key_fingerprint(),
-            facts,
+            options.facts,
             list(options.ignore_differences),
             sorted(options.controller_managers),
             sorted(options.own_managers),
@@ -61,7 +56,7 @@ def pair_key(
             return None
         identity = [live.get("apiVersion"), meta.get("uid"), version]
     try:
-        return digest([options, identity, desired])
+        return jsonio.digest([options, identity, desired])
     except TypeError:
         return None
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import astuple, dataclass
+from functools import cached_property
 from typing import Any
 
-from auditor.diff.memo import digest
+from auditor import jsonio
 from auditor.diff.schema import Definitions
 from auditor.live import ClusterSnapshot
 from auditor.model import ResourceKey
@@ -55,26 +56,27 @@ class ClusterFacts:
     hpa_targets: frozenset[ResourceKey]
     crd_schemas: Mapping[tuple[str, str], Mapping[str, Any]]
     definitions: Definitions | None
-    digest: str = ""  # of all three: what a memoized comparison on this cluster assumed
 
     @classmethod
     def of(cls, snapshot: ClusterSnapshot) -> ClusterFacts:
         objects = snapshot.objects.values()
-        targets = hpa_targets(objects)
-        schemas = crd_schemas(objects)
+        return cls(
+            hpa_targets=hpa_targets(objects),
+            crd_schemas=crd_schemas(objects),
+            definitions=Definitions.of(snapshot.definitions) if snapshot.definitions else None,
+        )
+
+    @cached_property
+    def digest(self) -> str:
+        """Of all three: what a memoized comparison on this cluster assumed ("" when they
+        are not JSON: comparisons on this cluster are then not memoized)."""
         try:
-            facts = digest(
+            return jsonio.digest(
                 [
-                    sorted(astuple(t) for t in targets),
-                    sorted([list(k), v] for k, v in schemas.items()),
-                    snapshot.definitions,
+                    sorted(astuple(t) for t in self.hpa_targets),
+                    sorted([list(k), v] for k, v in self.crd_schemas.items()),
+                    self.definitions.defs if self.definitions else None,
                 ]
             )
-        except TypeError:  # not JSON: comparisons on this cluster are not memoized
-            facts = ""
-        return cls(
-            hpa_targets=targets,
-            crd_schemas=schemas,
-            definitions=Definitions.of(snapshot.definitions) if snapshot.definitions else None,
-            digest=facts,
-        )
+        except TypeError:
+            return ""

@@ -51,10 +51,7 @@ class DiffMemos:
         path = self._path(cluster)
         if path is None:
             return {}
-        try:
-            data = jsonio.loads(path.read_bytes())
-        except (OSError, jsonio.JSONDecodeError):
-            return {}
+        data = jsonio.read_file(path)
         if not isinstance(data, dict) or data.get("version") != DIFF_VERSION:
             return {}
         entries = data.get("entries")

@@ -82,10 +82,7 @@ class Verdicts:
         if self._loaded is None:
             self._loaded = {}
             if self._path is not None:
-                try:
-                    data = jsonio.loads(self._path.read_bytes())
-                except (OSError, jsonio.JSONDecodeError):
-                    data = None
+                data = jsonio.read_file(self._path)
                 if isinstance(data, dict) and data.get("version") == _version():
                     found = data.get("verdicts")
                     self._loaded = found if isinstance(found, dict) else {}

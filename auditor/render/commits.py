@@ -37,6 +37,13 @@ class Indexed:
     reads: Reads | None
 
 
+def _untouched(entry: Indexed | None, changed: frozenset[str]) -> Indexed | None:
+    """`entry`, if what it read is known and these changed paths touch none of it."""
+    if entry is None or entry.reads is None or entry.reads.touched_by(changed):
+        return None
+    return entry
+
+
 class CommitIndex:
     """Commit indexes under `directory` (None: in memory only); safe between threads."""
 
@@ -58,20 +65,16 @@ class CommitIndex:
             parent = self._parents.get(commit)
             if parent is None:
                 return None
-            before = self._index(parent[0]).get(app)
-            if before is None or before.reads is None or before.reads.touched_by(parent[1]):
-                return None
-            self._put(commit, app, before)
+            before = _untouched(self._index(parent[0]).get(app), parent[1])
+            if before is not None:
+                self._put(commit, app, before)
             return before
 
     def carried(self, commit: str, app: str, changed: frozenset[str]) -> Indexed | None:
         """What `app` had at `commit` if these paths, changed since, touch none of its
         reads (for a working tree: nothing is kept for it)."""
         with self._lock:
-            before = self._index(commit).get(app)
-        if before is None or before.reads is None or before.reads.touched_by(changed):
-            return None
-        return before
+            return _untouched(self._index(commit).get(app), changed)
 
     def put(self, commit: str, app: str, entry: Indexed) -> None:
         with self._lock:
@@ -152,9 +155,4 @@ class CommitIndex:
         return (self._directory or Path()) / "heads.json"
 
     def _read(self, path: Path) -> object:
-        if self._directory is None:
-            return None
-        try:
-            return jsonio.loads(path.read_bytes())
-        except (OSError, jsonio.JSONDecodeError):
-            return None
+        return jsonio.read_file(path) if self._directory is not None else None

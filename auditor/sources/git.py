@@ -157,6 +157,15 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+@dataclass(frozen=True)
+class TreeShape:
+    """What a commit's tree holds: symbolic links; only regular files and no
+    `.gitattributes` (`plain`: its export is the same whichever way it is written)."""
+
+    links: bool
+    plain: bool
+
+
 class GitMirror:
     """A bare mirror of one remote in the cache, fetched on demand."""
 
@@ -172,7 +181,7 @@ class GitMirror:
         self.exports = cache_dir / "trees" / f"{slug}-{digest}"
         self._lock = cache_dir / "locks" / f"{slug}-{digest}.lock"
         self._fetched = False
-        self._linkless: set[str] = set()  # commits whose trees hold no symbolic link
+        self._shapes: dict[str, TreeShape] = {}  # by commit: what its tree holds
 
     def _git(self) -> git.Git:
         g = git.Git(str(self.dir))
@@ -289,11 +298,8 @@ class GitMirror:
         faster than reading an archive in Python) when it holds only regular files and
         no `.gitattributes` (nothing for the archive's link guard or export attributes
         to change: both ways give the same files); False: use the archive."""
-        listing = self._run("ls-tree", "-r", "-z", "--format=%(objectmode) %(path)", sha)
-        for entry in listing.split("\0"):
-            mode, _, path = entry.partition(" ")
-            if entry and (mode not in ("100644", "100755") or path.endswith(".gitattributes")):
-                return False
+        if not self._shape(sha).plain:
+            return False
         index = target.parent / f"{target.name}.index"
         env = {"GIT_INDEX_FILE": str(index)}
         try:
@@ -324,15 +330,30 @@ class GitMirror:
         path) or a commit is not here."""
         try:
             out = self._run("diff", "--name-only", "--no-renames", "-z", base, head)
-            for sha in (base, head):
-                if sha not in self._linkless:
-                    listing = self._run("ls-tree", "-r", "-z", "--format=%(objectmode)", sha)
-                    if "120000" in listing.split("\0"):
-                        return None
-                    self._linkless.add(sha)
+            if self._shape(base).links or self._shape(head).links:
+                return None
         except SourceError:
             return None
         return frozenset(p for p in out.split("\0") if p)
+
+    def _shape(self, sha: str) -> TreeShape:
+        """What the tree of `sha` holds, listed once per commit; when git cannot list it
+        (an older git without `ls-tree --format`), the answer that assumes the worst."""
+        shape = self._shapes.get(sha)
+        if shape is None:
+            try:
+                listing = self._run("ls-tree", "-r", "-z", "--format=%(objectmode) %(path)", sha)
+            except SourceError:
+                return TreeShape(links=True, plain=False)
+            modes, attributes = set(), False
+            for entry in listing.split("\0"):
+                mode, _, path = entry.partition(" ")
+                if entry:
+                    modes.add(mode)
+                    attributes = attributes or path.endswith(".gitattributes")
+            plain = not attributes and modes <= {"100644", "100755"}
+            shape = self._shapes[sha] = TreeShape(links="120000" in modes, plain=plain)
+        return shape
 
     def changed_files(self, base: str, head: str) -> list[str]:
         out = self._run("diff", "--name-only", f"{base}..{head}")

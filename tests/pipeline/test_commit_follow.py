@@ -34,7 +34,7 @@ def fleet(tmp_path: Path) -> tuple[Path, list[App]]:
               f"resources: [../../base]\nnamePrefix: {name}-\n")  # fmt: skip
     # A string that may name a file: looked for, not there (a probe).
     with (tree / "apps/c/kustomization.yaml").open("a") as out:
-        out.write("commonAnnotations: {note: ../../shared/extra.yaml}\n")
+        out.write("commonAnnotations: {note: ../../common/extra.yaml}\n")
     repo = tmp_path / "repo"
     init_repo(tree, repo)
     url = str(repo.resolve())  # the apps name the repo audited
@@ -84,8 +84,8 @@ def test_a_changed_shared_base_re_renders_every_app_on_it(tmp_path: Path) -> Non
 def test_a_file_an_overlay_looked_for_appearing_is_a_change(tmp_path: Path) -> None:
     repo, apps = fleet(tmp_path)
     audit_renders(tmp_path, repo, apps)
-    write(repo, "shared/extra.yaml", "x: 1\n")  # outside every directory walked
-    commit_all(repo, message="add shared/extra.yaml")
+    write(repo, "common/extra.yaml", "x: 1\n")  # outside every directory walked
+    commit_all(repo, message="add common/extra.yaml")
     again, names = audit_renders(tmp_path, repo, apps)
     assert again.renderer.stats.keyed_by_commit == 2  # a and b
     assert again.renderer.stats.kubectl_runs == 1  # c: the file is now among its inputs
