@@ -17,6 +17,7 @@ from auditor.diff.secrets import use_key
 from auditor.errors import AppNotFound, SourceError
 from auditor.live import CapabilitiesReader, ClusterReader, ClusterRegistry, KubeClusterReader
 from auditor.model import App, Capabilities, Discovery, RenderedApp
+from auditor.pipeline.discoveries import Discoveries, discovery_key
 from auditor.pipeline.memos import DiffMemos
 from auditor.pipeline.parallel import parallel_map
 from auditor.policy import PolicyRunner, PolicySet, build_runner, load_policy_set
@@ -24,6 +25,7 @@ from auditor.process import clean_stale_scratch
 from auditor.render import RenderContext, Renderer, deduplicate
 from auditor.secretenv import kept_key
 from auditor.sources import Checkout, Sources
+from auditor.sources.worktree import content_of_changes
 
 Progress = Callable[[str, int], None]  # (app being audited, apps in the round)
 
@@ -67,6 +69,7 @@ class Pipeline:
     clusters: ClusterRegistry
     reader: ClusterReader
     memos: DiffMemos = field(default_factory=lambda: DiffMemos(None))
+    discoveries: Discoveries = field(default_factory=lambda: Discoveries(None))
     _policy: tuple[PolicySet, PolicyRunner] | None = field(default=None, init=False, repr=False)
 
     def policy_runner(self) -> tuple[PolicySet, PolicyRunner]:
@@ -121,6 +124,7 @@ class Pipeline:
                 client_for=clusters.client, read_seconds=config.timeouts.cluster_read_seconds
             ),
             memos=DiffMemos(cache / "diffs"),
+            discoveries=Discoveries(cache / "discovery"),
         )
 
     def checkout(self, repo: str | None = None, revision: str | None = None) -> Checkout:
@@ -169,11 +173,42 @@ class Pipeline:
         )
 
     def discover(self, checkout: Checkout) -> Discovery:
+        """Every app, project and problem of the checkout's tree; a tree discovered
+        before (by content) is read back (see `discoveries.py`)."""
+        tree = self._tree_identity(checkout)
+        key = discovery_key(checkout, self.config, tree=tree) if tree else None
+        found = self.discoveries.get(key) if key else None
+        if found is not None:
+            return found
+        found, own_tree_only = self._discover(checkout)
+        if key and own_tree_only:
+            self.discoveries.put(key, found)
+        return found
+
+    def _tree_identity(self, checkout: Checkout) -> str | None:
+        """What names the checkout's content: its commit, or a working tree's HEAD and
+        the content of the paths where it differs; None when nothing can say."""
+        if checkout.cacheable:
+            return checkout.revision
+        changes = self.sources.worktree_changes(checkout)
+        if changes is None:
+            return None
+        edits = content_of_changes(checkout.root, changes)
+        return f"{checkout.head}+{edits}" if edits else None
+
+    def _discover(self, checkout: Checkout) -> tuple[Discovery, bool]:
+        """The discovery, and whether it read only the checkout's own tree."""
+        own = True
+
         def lookup(url: str, revision: str) -> Path | None:
+            nonlocal own
             try:
-                return self.tree_for(checkout, url, revision).root
+                tree = self.tree_for(checkout, url, revision)
             except SourceError:
+                own = False
                 return None
+            own = own and tree is checkout
+            return tree.root
 
         found = discover(
             root=checkout.root,
@@ -189,6 +224,7 @@ class Pipeline:
                 continue
             if not renders_applications(parent, root=checkout.root):
                 continue
+            own = False  # what it renders may read more than this tree
             rendered = self.render(parent, checkout)
             if rendered.error is None:
                 found = adopt_children(
@@ -201,7 +237,7 @@ class Pipeline:
                     repo_lookup=lookup,
                     identities=checkout.urls,
                 )
-        return found
+        return found, own
 
     def capabilities(self, cluster: str) -> Capabilities | None:
         """What `cluster` serves (Helm's --kube-version/--api-versions), None when the

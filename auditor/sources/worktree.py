@@ -3,6 +3,7 @@ the apps a local edit does not touch from HEAD's index (`render/commits.py`)."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import git
@@ -43,3 +44,28 @@ def changes_from_head(root: Path) -> frozenset[str] | None:
     except (git.GitError, ValueError, OSError):
         return None
     return frozenset(entry[3:] for entry in status.split("\0") if len(entry) > 3)
+
+
+def content_of_changes(root: Path, changed: frozenset[str], *, limit: int = 5000) -> str | None:
+    """A digest of what the working tree at `root` holds at the `changed` paths (see
+    `changes_from_head`): with its HEAD commit, it names the tree's whole content. None
+    when it cannot (a symbolic link among them, more than `limit` files, a read error)."""
+    digest = hashlib.blake2b(digest_size=16)
+    files = 0
+    for rel in sorted(changed):
+        path = root / rel.rstrip("/")
+        entries = sorted(path.rglob("*")) if rel.endswith("/") and path.is_dir() else [path]
+        for entry in entries:
+            files += 1
+            if files > limit or entry.is_symlink():
+                return None
+            if entry.is_dir():
+                continue
+            try:
+                body = entry.read_bytes() if entry.exists() else None
+            except OSError:
+                return None
+            name = entry.relative_to(root).as_posix().encode()
+            digest.update(name + b"\0")
+            digest.update(b"-" if body is None else hashlib.sha256(body).digest())
+    return digest.hexdigest()
