@@ -6,6 +6,7 @@ values (objects with `msg` and `resource`) into `Violation`s against those resou
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from auditor.model import App, Resource, ResourceDrift, ResourceKey, Violation
@@ -61,19 +62,54 @@ def evaluate_live(
     drifts: Sequence[ResourceDrift],
     cache: ResultCache | None = None,
 ) -> list[Violation]:
-    """The live-scope violations of one app; a policy error is reported against the app.
-    With `cache`, an app whose live input (its drift and context) is unchanged reuses
-    the outcome of the same policies (keyed by the input's content and the policy set;
-    call `cache.flush()` after)."""
-    document = live_input(context, drifts)
+    """The live-scope violations of one app (see `evaluate_live_apps`)."""
+    [found] = evaluate_live_apps(engine, policies, [LiveApp(app, context, drifts)], cache=cache)
+    return found
+
+
+@dataclass(frozen=True)
+class LiveApp:
+    """An app the live-state policies look at: its name, context and drift findings."""
+
+    name: str
+    context: Mapping[str, Any]
+    drifts: Sequence[ResourceDrift]
+
+
+def evaluate_live_apps(
+    engine: PolicyEngine,
+    policies: PolicySet,
+    apps: Sequence[LiveApp],
+    *,
+    cache: ResultCache | None = None,
+) -> list[list[Violation]]:
+    """The live-scope violations of each app, in order, evaluated in one call to the
+    engine; a policy error is reported against its app. With `cache`, an app whose live
+    input (its drift and context) is unchanged reuses the outcome of the same policies
+    (keyed by the input's content and the policy set; call `cache.flush()` after)."""
+    documents = [live_input(a.context, a.drifts) for a in apps]
     shelf = ResultCache.shelf(policies=policies.digest, scope=LIVE, context="app")
-    key = content_hash(document)
-    outcome = cache.get(shelf, key) if cache is not None else None
-    if outcome is None:
-        [outcome] = engine.evaluate(scope=LIVE, context={}, resources=[document])
-        if cache is not None and not outcome.errors:
-            cache.put(shelf, key, outcome)
+    keys = [content_hash(d) for d in documents]
+    known = [cache.get(shelf, k) if cache is not None else None for k in keys]
+    todo = [documents[i] for i, outcome in enumerate(known) if outcome is None]
+    fresh = iter(engine.evaluate(scope=LIVE, context={}, resources=todo) if todo else ())
+    outcomes: list[RawOutcome] = []
+    for key, outcome in zip(keys, known, strict=True):
+        if outcome is None:
+            outcome = next(fresh)
+            if cache is not None and not outcome.errors:
+                cache.put(shelf, key, outcome)
+        outcomes.append(outcome)
     ids = policy_ids(policies)
+    return [
+        _violations(outcome, policies, app=a.name, ids=ids)
+        for a, outcome in zip(apps, outcomes, strict=True)
+    ]
+
+
+def _violations(
+    outcome: RawOutcome, policies: PolicySet, *, app: str, ids: Mapping[str, str]
+) -> list[Violation]:
     out: list[Violation] = []
     for rule_key, values in sorted(outcome.values.items()):
         for value in values:

@@ -24,6 +24,9 @@ from auditor.policy.rego import RegoPolicyEngine
 from auditor.policy.sandbox import DEFAULT_MEMORY_MB, confine, isolated_outcomes
 
 _WORKER: dict[str, Any] = {}
+# Resources a batch holds at most: a worker's memory grows with its batch (the apps'
+# contexts, inputs and outcomes), not with the fleet.
+MAX_BATCH = 250
 
 
 def _init_worker(policies: PolicySet, memory_mb: int) -> None:
@@ -87,6 +90,8 @@ class WorkerPool:
         self.workers = workers or os.cpu_count() or 1
         self.threshold = threshold
         self._executor: ProcessPoolExecutor | None = None
+        self._active = 0  # streams in progress (threads of one process may share a pool)
+        self._lock = threading.Lock()
 
     def evaluate(
         self, jobs: Sequence[Job], groups: Sequence[Hashable] | None = None
@@ -108,7 +113,7 @@ class WorkerPool:
         A batch ends only between `groups` (e.g. the scopes of one app stay together, so
         a worker compiles that app's bundle once); a job bigger than a batch is split."""
         total = sum(len(job[2]) for job in jobs)
-        size = max(50, total // (self.workers * self.batches_per_worker) + 1)
+        size = min(MAX_BATCH, max(50, total // (self.workers * self.batches_per_worker) + 1))
         batches: list[list[tuple[int, Job]]] = [[]]
         filled = 0
         previous: Hashable = object()
@@ -124,11 +129,26 @@ class WorkerPool:
             previous = group
         batches = [batch for batch in batches if batch]
         work = [[job for _, job in batch] for batch in batches]
+        with self._lock:
+            self._active += 1
+        try:
+            yield from self._run(batches, work, total=len(jobs))
+        finally:
+            with self._lock:
+                self._active -= 1
+
+    def _run(
+        self,
+        batches: Sequence[Sequence[tuple[int, Job]]],
+        work: Sequence[list[Job]],
+        *,
+        total: int,
+    ) -> Iterator[tuple[int, list[tuple[int, list[RawOutcome]]]]]:
         done = 0
         while done < len(batches):
             try:
                 for outcomes in self._pool().map(_run_batch, work[done:]):
-                    yield self._pieces(batches, done, outcomes, total=len(jobs))
+                    yield self._pieces(batches, done, outcomes, total=total)
                     done += 1
             except Exception:  # noqa: BLE001 - a worker died or failed: isolate its batch
                 self.close()
@@ -136,7 +156,7 @@ class WorkerPool:
                     isolated_outcomes(self.policies, job, memory_mb=self.memory_mb)
                     for job in work[done]
                 ]
-                yield self._pieces(batches, done, outcomes, total=len(jobs))
+                yield self._pieces(batches, done, outcomes, total=total)
                 done += 1
 
     @staticmethod
@@ -166,6 +186,18 @@ class WorkerPool:
                 initargs=(self.policies, self.memory_mb),
             )
         return self._executor
+
+    @property
+    def started(self) -> bool:
+        """Whether the workers are up (or starting)."""
+        return self._executor is not None
+
+    def close_idle(self) -> None:
+        """Stop the workers unless a stream is using them: their memory (compiled
+        bundles) goes back, and the next evaluation starts them anew."""
+        with self._lock:
+            if self._active == 0:
+                self.close()
 
     def close(self) -> None:
         if self._executor is not None:

@@ -47,6 +47,8 @@ _SYNTAX = re.compile(
 _ERRMSG = re.compile(r"\(errormsg \d+:(?P<msg>[^\n]*?)\)\s*$", re.MULTILINE)
 _NOT_FOUND = re.compile(r"Function not found: (?P<name>[\w.]+)")
 
+BUNDLES_KEPT = 4  # compiled per-app bundles an engine keeps
+
 
 @contextmanager
 def quiet_stdout() -> Iterator[None]:
@@ -159,7 +161,9 @@ class RegoPolicyEngine:
         if cached is not None and needed <= cached[1]:
             return cached[0]
         # The app context is base data: one bundle per app context (see module doc).
-        if len(self._bundles) > 64:
+        # An app's calls come together (its scopes share a batch), so a few suffice:
+        # each bundle holds the app's resources and its compiled modules (~3 MB).
+        if len(self._bundles) >= BUNDLES_KEPT:
             self._bundles.clear()
         spec = self._app.spec(needed | cached[1] if cached else needed)
         bundle = self._build(

@@ -169,6 +169,12 @@ class PolicyRunner:
         self._verdicts.flush(today=today)
         return results
 
+    def release(self) -> None:
+        """Stop the pool's workers if none is in use (see `WorkerPool.close_idle`): a
+        round calls it when its evaluations are done, before it grows."""
+        if self.pool is not None:
+            self.pool.close_idle()
+
     def _warm_up(self, missed: int, more: int) -> int:
         """Count resources to evaluate; start the pool's workers once they will be used,
         so their start overlaps with the rest of the cache lookups."""

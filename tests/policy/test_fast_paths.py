@@ -14,6 +14,7 @@ import pytest
 import regopy
 
 from auditor.policy import RegoPolicyEngine, ResultCache, WorkerPool, load_policy_set
+from auditor.policy import pool as pool_module
 from auditor.policy.engine import Job, RawOutcome
 from auditor.policy.inputs import RegoInput
 from auditor.policy.rego import _interpreter, _run
@@ -137,3 +138,30 @@ def test_shelf_file_is_plain_json_of_outcomes(tmp_path: Path) -> None:
     assert ResultCache(tmp_path).get("shelf", "h1") == RawOutcome(
         values={"p/deny": ("m",)}, exceptions={"p": ("x",)}
     )
+
+
+def test_pool_batches_are_bounded_and_idle_close_spares_a_stream(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """However big the round, a batch holds at most MAX_BATCH resources (a worker's
+    memory follows its batch); `close_idle` during a stream leaves its workers running,
+    and after it stops them (the next evaluation starts them anew)."""
+    monkeypatch.setattr(pool_module, "MAX_BATCH", 7)
+    resources = [workload(f"w{i}") for i in range(40)]
+    jobs: list[Job] = [("resource", {}, resources)]
+    pool = WorkerPool(policies=POLICIES, workers=2, batches_per_worker=1)
+    try:
+        sizes = []
+        for _, pieces in pool.stream(jobs):
+            sizes.append(sum(len(outcomes) for _, outcomes in pieces))
+            pool.close_idle()  # in use: nothing stops
+            assert pool.started
+        assert sizes == [7, 7, 7, 7, 7, 5]
+        pool.close_idle()
+        assert not pool.started
+        again = pool.evaluate(jobs)
+    finally:
+        pool.close()
+    assert again == [
+        RegoPolicyEngine(POLICIES).evaluate(scope="resource", context={}, resources=resources)
+    ]

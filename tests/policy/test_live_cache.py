@@ -9,7 +9,7 @@ from typing import Any
 
 from auditor.model import ResourceDrift, ResourceKey, ResourceStatus, UnmanagedChange
 from auditor.policy import RegoPolicyEngine, ResultCache, load_policy_set
-from auditor.policy.live import evaluate_live
+from auditor.policy.live import LiveApp, evaluate_live, evaluate_live_apps
 
 CONTEXT = {"name": "web", "project": "p", "cluster": "prod", "namespace": "production",
            "environment": "production", "labels": {}}  # fmt: skip
@@ -26,8 +26,8 @@ class Counting:
         return self.engine.evaluate(**kwargs)
 
 
-def drift(manager: str) -> ResourceDrift:
-    key = ResourceKey("", "ConfigMap", "production", "settings")
+def drift(manager: str, namespace: str = "production") -> ResourceDrift:
+    key = ResourceKey("", "ConfigMap", namespace, "settings")
     change = UnmanagedChange("metadata.labels.owner", "alice", manager, "")
     return ResourceDrift(key, "v1", ResourceStatus.SYNCED, unmanaged=(change,))
 
@@ -52,3 +52,26 @@ def test_an_unchanged_drift_reuses_the_live_outcome(tmp_path: Path) -> None:
     found = evaluate_live(engine, other, app="web", context=CONTEXT,  # type: ignore[arg-type]
                           drifts=[drift("kubectl-label")], cache=ResultCache(tmp_path))  # fmt: skip
     assert [v.policy for v in found] == first and engine.calls == 3
+
+
+def test_apps_are_evaluated_in_one_call_only_where_not_cached(tmp_path: Path) -> None:
+    policies = load_policy_set()
+    engine = Counting(RegoPolicyEngine(policies))
+    cache = ResultCache(tmp_path)
+    evaluate_live(engine, policies, app="web", context=CONTEXT,  # type: ignore[arg-type]
+                  drifts=[drift("kubectl-label")], cache=cache)  # fmt: skip
+    apps = [
+        LiveApp("web", CONTEXT, [drift("kubectl-label")]),  # cached: not evaluated again
+        LiveApp("api", {**CONTEXT, "name": "api"}, [drift("kubectl-edit")]),
+        LiveApp(
+            "dev",
+            {**CONTEXT, "name": "dev", "environment": "dev", "namespace": "dev"},
+            [drift("kubectl-edit", namespace="dev")],
+        ),
+    ]
+    found = evaluate_live_apps(engine, policies, apps, cache=cache)  # type: ignore[arg-type]
+    assert engine.calls == 2  # one for the first app, one for the two others together
+    assert [sorted(v.policy for v in f) for f in found] == [
+        ["live/unmanaged-production"], ["live/unmanaged-production"], []
+    ]  # fmt: skip
+    assert [{v.app for v in f} for f in found[:2]] == [{"web"}, {"api"}]
