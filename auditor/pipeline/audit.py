@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from auditor.model import (
     AppReport,
     AuditReport,
     AuditStats,
+    Capabilities,
     Health,
     HealthStatus,
     Project,
@@ -34,15 +35,23 @@ from auditor.model import (
     ResourceKey,
     ResourceStatus,
     SyncStatus,
+    Violation,
 )
 from auditor.pipeline.core import Pipeline, Progress, capabilities_for
 from auditor.pipeline.facts import ClusterFacts
-from auditor.pipeline.parallel import parallel_map
+from auditor.pipeline.parallel import bounded_stream, parallel_map
 from auditor.pipeline.projects import gated
-from auditor.policy import PolicyTarget
-from auditor.policy.live import app_context, evaluate_live, has_live_policies
+from auditor.policy import PolicyResult, PolicyTarget
+from auditor.policy.live import LiveApp, app_context, evaluate_live_apps, has_live_policies
 from auditor.remediate.hooks import is_hook, not_compared
 from auditor.sources import Checkout
+
+# The apps audited together (whole clusters; see `audit`).
+GROUP_APPS = 1_000
+# The live objects a round holds at once, counted as the objects Git declares on the
+# clusters being read or compared (~7 KB each in memory, managedFields and all): a
+# cluster is read when those held and its own stay within it, or when none is held.
+READ_BUDGET = 25_000
 
 
 def audit(
@@ -58,110 +67,192 @@ def audit(
     shared by every app on it. `scoped` reads only these apps' objects (their tracking
     label and the objects Git declares), for audits of a few apps between rounds. An app
     its AppProject does not permit (`projects`, as the repo declares them) is Unknown
-    with Argo CD's reason."""
+    with Argo CD's reason.
+
+    The fleet is audited in groups of whole clusters (`GROUP_APPS`): a group's renders,
+    policies, cluster objects and comparisons are done before the next group's start,
+    so what is held at once does not grow with the fleet, only the reports do."""
     started = time.monotonic()
     hits_before = pipeline.renderer.stats.cache_hits
     renders_before = pipeline.renderer.stats.renders
     # The policies are loaded (and checked in a sandbox, a fork) while this process is
     # still small.
-    pipeline.policy_runner()
+    _, runner = pipeline.policy_runner()
     caps = capabilities_for(pipeline, checkout, apps)
     pipeline.follow(checkout)
-    rendered = dict(
-        zip(
-            [a.name for a in apps],
-            parallel_map(
-                lambda a: gated(
-                    pipeline,
-                    a,
-                    pipeline.render(a, checkout, capabilities=caps.get(a.cluster)),
-                    projects=projects,
-                ),
-                apps,
-                workers=4,
-            ),
-            strict=True,
-        )
-    )
-    pipeline.renderer.flush()
-    rendered_at = time.monotonic()
-    wanted: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    versions: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
-    for app in apps:
-        kinds, at = wanted_types(rendered[app.name].resources)
-        wanted[app.cluster] |= kinds
-        versions[app.cluster] |= at
-    clusters = sorted({a.cluster for a in apps if not a.error})
-    scopes = (
-        {c: app_scope([a for a in apps if a.cluster == c], rendered, pipeline) for c in clusters}
-        if scoped
-        else {}
-    )
-    snapshots = dict(
-        zip(
-            clusters,
-            parallel_map(
-                lambda c: pipeline.reader.read(
-                    c, wanted=wanted[c], versions=versions[c], scope=scopes.get(c)
-                ),
-                clusters,
-                workers=8,
-            ),
-            strict=True,
-        )
-    )
-    read_at = time.monotonic()
-    tracked = {
-        name: tracked_by_app(
-            snap.objects.values(), label_key=pipeline.config.tracking.instance_label_key
-        )
-        for name, snap in snapshots.items()
-    }
-    facts = {name: ClusterFacts.of(snap) for name, snap in snapshots.items()}
-    claims = declared_by(apps, rendered)
-    memos = {name: pipeline.memos.for_cluster(name) for name, s in snapshots.items() if not s.error}
-    reports = []
-    for app in apps:
-        if progress:
-            progress(app.name, len(apps))
-        report, _ = compare_app(
-            pipeline,
-            app,
-            rendered[app.name],
-            snapshot=snapshots.get(app.cluster),
-            tracked=tracked.get(app.cluster, {}).get(app.name, []),
-            facts=facts.get(app.cluster),
-            claims=claims,
-            memo=memos.get(app.cluster),
-        )
-        reports.append(report)
-    reused = sum(m.hits for m in memos.values())
-    for name in memos:  # a cluster not read used nothing: its memo stays as it was
-        pipeline.memos.save(name, full_round=not scoped)
-    compared_at = time.monotonic()
-    reports = with_policies(pipeline, apps, rendered, reports)
-    finished = time.monotonic()
+    tally = _Tally(progress=progress, total=len(apps))
+    by_app: dict[str, AppReport] = {}
+    try:
+        for group in cluster_groups(apps, limit=GROUP_APPS):
+            part = _Group(pipeline, checkout, group, scoped=scoped, tally=tally)
+            by_app.update(part.run(caps=caps, projects=projects))
+    finally:
+        pipeline.renderer.flush()
+        runner.release()
+    reports = tuple(by_app[app.name] for app in apps)
     stats = AuditStats(
-        requests={name: snap.requests for name, snap in snapshots.items()},
+        requests=tally.requests,
         renders=pipeline.renderer.stats.renders - renders_before,
         render_cache_hits=pipeline.renderer.stats.cache_hits - hits_before,
         diffs=sum(len(r.resources) for r in reports),
-        diffs_reused=reused,
-        seconds=round(finished - started, 3),
-        stages={
-            "render": rendered_at - started,
-            "read": read_at - rendered_at,
-            "diff": compared_at - read_at,
-            "policy": finished - compared_at,
-        },
-        cluster_errors={n: snap.error for n, snap in snapshots.items() if snap.error},
+        diffs_reused=tally.reused,
+        seconds=round(time.monotonic() - started, 3),
+        stages=dict(tally.stages),
+        cluster_errors=tally.errors,
     )
     return AuditReport(
         revision=checkout.revision if checkout.cacheable else checkout.head or "worktree",
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        apps=tuple(reports),
+        apps=reports,
         stats=stats,
     )
+
+
+def cluster_groups(apps: Sequence[App], *, limit: int) -> list[list[App]]:
+    """The apps in groups of whole clusters (a resource shared by two apps is on one
+    cluster), in order of first appearance, each of at most `limit` apps unless one
+    cluster alone has more."""
+    on: dict[str, list[App]] = defaultdict(list)
+    for app in apps:
+        on[app.cluster].append(app)
+    groups: list[list[App]] = []
+    for members in on.values():
+        if groups and len(groups[-1]) + len(members) <= limit:
+            groups[-1].extend(members)
+        else:
+            groups.append(list(members))
+    return groups
+
+
+@dataclass
+class _Tally:
+    """What a round's groups add up to: per-cluster requests and errors, reused diffs,
+    seconds per stage; `progress` is told of each app compared."""
+
+    progress: Progress | None
+    total: int
+    requests: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    reused: int = 0
+    stages: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(("render", "read", "diff", "policy"), 0.0)
+    )
+
+    def since(self, stage: str, mark: float) -> float:
+        """Count the time since `mark` for `stage`; return now."""
+        now = time.monotonic()
+        self.stages[stage] += now - mark
+        return now
+
+
+@dataclass
+class _Group:
+    """One group of whole clusters of a round: rendered, checked, read and compared."""
+
+    pipeline: Pipeline
+    checkout: Checkout
+    apps: Sequence[App]
+    scoped: bool
+    tally: _Tally
+
+    def run(
+        self, *, caps: Mapping[str, Capabilities | None], projects: Sequence[Project]
+    ) -> dict[str, AppReport]:
+        pipeline, tally = self.pipeline, self.tally
+        mark = time.monotonic()
+        rendered = dict(
+            zip(
+                [a.name for a in self.apps],
+                parallel_map(
+                    lambda a: gated(
+                        pipeline,
+                        a,
+                        pipeline.render(a, self.checkout, capabilities=caps.get(a.cluster)),
+                        projects=projects,
+                    ),
+                    self.apps,
+                    workers=4,
+                ),
+                strict=True,
+            )
+        )
+        mark = tally.since("render", mark)
+        results = desired_policies(pipeline, self.apps, rendered)
+        mark = tally.since("policy", mark)
+        reports = self.compare(rendered)
+        mark = time.monotonic()
+        out = with_policies(pipeline, self.apps, reports, results)
+        tally.since("policy", mark)
+        return {r.name: r for r in out}
+
+    def compare(self, rendered: Mapping[str, RenderedApp]) -> list[AppReport]:
+        """Each app's report, its cluster's objects read (side by side with the others,
+        within `READ_BUDGET`) and let go once its apps are compared."""
+        pipeline, tally = self.pipeline, self.tally
+        wanted: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        versions: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+        on: dict[str, list[App]] = defaultdict(list)
+        for app in self.apps:
+            kinds, at = wanted_types(rendered[app.name].resources)
+            wanted[app.cluster] |= kinds
+            versions[app.cluster] |= at
+            on[app.cluster].append(app)
+        clusters = sorted({a.cluster for a in self.apps if not a.error})
+        scopes = {c: app_scope(on[c], rendered, pipeline) for c in clusters} if self.scoped else {}
+        claims = declared_by(self.apps, rendered)
+        by_app: dict[str, AppReport] = {}
+
+        def read(cluster: str) -> ClusterSnapshot:
+            return pipeline.reader.read(
+                cluster,
+                wanted=wanted[cluster],
+                versions=versions[cluster],
+                scope=scopes.get(cluster),
+            )
+
+        def compare(cluster: str, snapshot: ClusterSnapshot | None) -> None:
+            label_key = pipeline.config.tracking.instance_label_key
+            tracked = (
+                tracked_by_app(snapshot.objects.values(), label_key=label_key) if snapshot else {}
+            )
+            facts = ClusterFacts.of(snapshot) if snapshot is not None else None
+            memo = pipeline.memos.for_cluster(cluster) if snapshot and not snapshot.error else None
+            for app in on[cluster]:
+                if tally.progress:
+                    tally.progress(app.name, tally.total)
+                by_app[app.name], _ = compare_app(
+                    pipeline,
+                    app,
+                    rendered[app.name],
+                    snapshot=snapshot,
+                    tracked=tracked.get(app.name, []),
+                    facts=facts,
+                    claims=claims,
+                    memo=memo,
+                )
+            if memo is not None:  # a cluster not read used nothing: its memo stays as it was
+                tally.reused += memo.hits
+                pipeline.memos.save(cluster, full_round=not self.scoped)
+
+        mark = time.monotonic()
+        for cluster, snapshot in bounded_stream(
+            read,
+            clusters,
+            weight=lambda c: sum(len(rendered[a.name].resources) for a in on[c]),
+            budget=READ_BUDGET,
+            workers=8,
+        ):
+            mark = tally.since("read", mark)  # waiting for it, not overlapped
+            tally.requests[cluster] = snapshot.requests
+            if snapshot.error:
+                tally.errors[cluster] = snapshot.error
+            compare(cluster, snapshot)
+            del snapshot
+            mark = tally.since("diff", mark)
+        for cluster in sorted(set(on) - set(clusters)):
+            compare(cluster, None)
+        tally.since("diff", mark)
+        return [by_app[app.name] for app in self.apps]
 
 
 def app_scope(
@@ -296,42 +387,55 @@ def with_health(
     return tuple(out), app_health(counted)
 
 
-def with_policies(
-    pipeline: Pipeline,
-    apps: Sequence[App],
-    rendered: Mapping[str, RenderedApp],
-    reports: Sequence[AppReport],
-) -> list[AppReport]:
-    """The reports with their policy results: the configured policies on each rendered
-    app's desired resources (cached by resource and policy set, in memory and on disk),
-    then the live-state policies on the drift of each app that could be compared."""
-    policies, runner = pipeline.policy_runner()
-    live = has_live_policies(policies)
+def desired_policies(
+    pipeline: Pipeline, apps: Sequence[App], rendered: Mapping[str, RenderedApp]
+) -> dict[str, PolicyResult]:
+    """The configured policies on each rendered app's desired resources (cached by
+    resource and policy set, in memory and on disk), by app; an app whose render failed
+    has none (its error stays the app's story)."""
+    _, runner = pipeline.policy_runner()
     targets = [
         PolicyTarget(app=a.name, context=app_context(a), resources=rendered[a.name].resources)
         for a in apps
         if not rendered[a.name].error
     ]
-    results = {r.app: r for r in runner.run(targets, today=date.today())}
+    try:
+        return {r.app: r for r in runner.run(targets, today=date.today())}
+    finally:
+        runner.release()  # the workers' memory is back before the clusters are read
+
+
+def with_policies(
+    pipeline: Pipeline,
+    apps: Sequence[App],
+    reports: Sequence[AppReport],
+    results: Mapping[str, PolicyResult],
+) -> list[AppReport]:
+    """The reports with their policy results: the desired state's (`results`), then the
+    live-state policies on the drift of each app that could be compared, all in one
+    call to the engine."""
+    policies, runner = pipeline.policy_runner()
+    live = [
+        LiveApp(app.name, app_context(app), report.resources)
+        for app, report in zip(apps, reports, strict=True)
+        if app.name in results and report.sync != SyncStatus.UNKNOWN
+    ]
+    found_live: dict[str, list[Violation]] = {}
+    if live and has_live_policies(policies):
+        try:
+            found = evaluate_live_apps(runner.engine, policies, live, cache=runner.cache)
+        finally:
+            runner.release()
+        found_live = {a.name: f for a, f in zip(live, found, strict=True)}
+        runner.cache.flush()
     out = []
-    for app, report in zip(apps, reports, strict=True):
-        result = results.get(app.name)
-        if result is None:  # the render failed: its error stays the app's story
+    for report in reports:
+        result = results.get(report.name)
+        if result is None:
             out.append(report)
             continue
-        found = list(result.violations)
-        if live and report.sync != SyncStatus.UNKNOWN:
-            found += evaluate_live(
-                runner.engine,
-                policies,
-                app=app.name,
-                context=app_context(app),
-                drifts=report.resources,
-                cache=runner.cache,
-            )
-        out.append(replace(report, violations=tuple(found)))
-    if live:
-        runner.cache.flush()
+        violations = (*result.violations, *found_live.get(report.name, ()))
+        out.append(replace(report, violations=violations))
     return out
 
 
