@@ -237,6 +237,7 @@ class Run:
     requests: int = 0
     findings: dict[str, Any] = field(default_factory=dict)
     main_rss: int = 0  # the command's own process
+    stages: dict[str, float] = field(default_factory=dict)  # the audit's `stageSeconds`
 
 
 def run(label: str, args: Sequence[str], *, env: dict[str, str], cwd: Path) -> Run:
@@ -269,6 +270,7 @@ def audit_run(label: str, extra: Sequence[str], *, env: dict[str, str], cwd: Pat
     result = run(label, [exe, "audit", "-o", "json", "--stats", *extra], env=env, cwd=cwd)
     report = json.loads(result.output)
     result.requests = int(report["stats"]["apiRequestsTotal"])
+    result.stages = dict(report["stats"].get("stageSeconds") or {})
     result.findings = findings(report)
     return result
 
@@ -489,6 +491,10 @@ def report(
         f"{script_full / cold.seconds:.1f}x",
         f"- every mode found the same: {len(out_of_sync)} OutOfSync apps, the drifted ones; "
         f"the script agrees on the {script_apps} apps it diffed",
+        "",
+        "Stages, in seconds, as each audit's `--stats` reports them:",
+        "",
+        *(f"- {r.label}: " + ", ".join(f"{k} {v:.2f}" for k, v in r.stages.items()) for r in runs),
     ]
     text = "\n".join(lines) + "\n"
     print(text)

@@ -177,12 +177,18 @@ class _Group:
             )
         )
         mark = tally.since("render", mark)
-        results = desired_policies(pipeline, self.apps, rendered)
-        mark = tally.since("policy", mark)
-        reports = self.compare(rendered)
-        mark = time.monotonic()
-        out = with_policies(pipeline, self.apps, reports, results)
-        tally.since("policy", mark)
+        _, runner = pipeline.policy_runner()
+        try:
+            results = desired_policies(pipeline, self.apps, rendered)
+            mark = tally.since("policy", mark)
+            reports = self.compare(rendered)
+            mark = time.monotonic()
+            out = with_policies(pipeline, self.apps, reports, results)
+            tally.since("policy", mark)
+        finally:
+            # The workers (if this group needed them) are stopped before the next
+            # group's renders: their memory is back, and the kustomize runs have it.
+            runner.release()
         return {r.name: r for r in out}
 
     def compare(self, rendered: Mapping[str, RenderedApp]) -> list[AppReport]:
@@ -399,10 +405,7 @@ def desired_policies(
         for a in apps
         if not rendered[a.name].error
     ]
-    try:
-        return {r.app: r for r in runner.run(targets, today=date.today())}
-    finally:
-        runner.release()  # the workers' memory is back before the clusters are read
+    return {r.app: r for r in runner.run(targets, today=date.today())}
 
 
 def with_policies(
@@ -422,10 +425,7 @@ def with_policies(
     ]
     found_live: dict[str, list[Violation]] = {}
     if live and has_live_policies(policies):
-        try:
-            found = evaluate_live_apps(runner.engine, policies, live, cache=runner.cache)
-        finally:
-            runner.release()
+        found = evaluate_live_apps(runner.engine, policies, live, cache=runner.cache)
         found_live = {a.name: f for a, f in zip(live, found, strict=True)}
         runner.cache.flush()
     out = []
