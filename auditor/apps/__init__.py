@@ -4,10 +4,11 @@
 """
 
 from auditor.apps.discover import (
+    ARGO_MARK,
     adopt_children,
     discover,
     normalize_repo_url,
     renders_applications,
 )
 
-__all__ = ["adopt_children", "discover", "normalize_repo_url", "renders_applications"]
+__all__ = ["ARGO_MARK", "adopt_children", "discover", "normalize_repo_url", "renders_applications"]

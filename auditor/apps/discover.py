@@ -47,6 +47,8 @@ from auditor.model import (
 )
 
 ARGO_KINDS = ("Application", "ApplicationSet", "AppProject")
+# A manifest file without this text declares no Argo CD object (and is not parsed).
+ARGO_MARK = "argoproj.io"
 
 
 def normalize_repo_url(url: str) -> str:
@@ -324,7 +326,7 @@ def _argo_documents(
     for file in _manifest_files(root):
         rel = file.relative_to(root).as_posix()
         try:
-            if "argoproj.io" not in file.read_text(encoding="utf-8", errors="replace"):
+            if ARGO_MARK not in file.read_text(encoding="utf-8", errors="replace"):
                 continue
             docs = parse_file(file, display=rel)
         except ManifestError as exc:

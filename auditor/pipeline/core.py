@@ -11,13 +11,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from auditor.apps import adopt_children, discover, renders_applications
+from auditor.apps import ARGO_MARK, adopt_children, discover, renders_applications
 from auditor.config import Config
 from auditor.diff.secrets import use_key
 from auditor.errors import AppNotFound, SourceError
 from auditor.live import CapabilitiesReader, ClusterReader, ClusterRegistry, KubeClusterReader
 from auditor.model import App, Capabilities, Discovery, RenderedApp
-from auditor.pipeline.discoveries import Discoveries, discovery_key
+from auditor.pipeline.discoveries import Discoveries, carries_over, discovery_key, lineage_key
 from auditor.pipeline.memos import DiffMemos
 from auditor.pipeline.parallel import parallel_map
 from auditor.policy import PolicyRunner, PolicySet, build_runner, load_policy_set
@@ -180,10 +180,30 @@ class Pipeline:
         found = self.discoveries.get(key) if key else None
         if found is not None:
             return found
+        lineage = lineage_key(checkout, self.config) if checkout.cacheable else None
+        if key and lineage:
+            found = self._carried(checkout, lineage)
+            if found is not None:
+                self.discoveries.carried += 1
+                self.discoveries.put(key, found, lineage=lineage)
+                return found
         found, own_tree_only = self._discover(checkout)
         if key and own_tree_only:
-            self.discoveries.put(key, found)
+            self.discoveries.put(key, found, lineage=lineage)
         return found
+
+    def _carried(self, checkout: Checkout, lineage: str) -> Discovery | None:
+        """The last commit's discovery, for a commit that differs from it only by edits
+        of files that are no Argo CD manifest (no path added or removed: the directories
+        git generators list are the same), when no generator reads a file's content."""
+        parent = self.discoveries.latest(lineage)
+        if parent is None or parent.revision == checkout.revision or not carries_over(parent):
+            return None
+        if not self.sources.edits_only(
+            checkout.repo_url, base=parent.revision, head=checkout.revision, without=ARGO_MARK
+        ):
+            return None
+        return replace(parent, revision=checkout.revision)
 
     def _tree_identity(self, checkout: Checkout) -> str | None:
         """What names the checkout's content: its commit, or a working tree's HEAD and

@@ -14,7 +14,9 @@ from __future__ import annotations
 import functools
 import os
 import threading
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -28,6 +30,7 @@ from auditor.sources import Checkout
 DISCOVERY_VERSION = 1
 KEEP_FILES = 8  # the most recent entries kept on disk
 KEEP_IN_MEMORY = 4
+HEADS = "heads.json"  # lineage -> key of its last discovery
 
 
 @functools.cache
@@ -35,23 +38,63 @@ def _adapter() -> TypeAdapter[Discovery]:
     return TypeAdapter(Discovery)
 
 
-def discovery_key(checkout: Checkout, config: Config, *, tree: str) -> str:
-    """The key of a discovery of `tree` (a commit SHA, or a working tree's content) as
-    `checkout` names it, under `config`."""
+def lineage_key(checkout: Checkout, config: Config) -> str:
+    """What discoveries of one repo's commits share: the repo as the checkout names
+    it, the config and the code."""
     return jsonio.digest(
         [
             DISCOVERY_VERSION,
             code_digest("auditor.apps", "auditor.model", "auditor.config", __name__),
-            tree,
-            checkout.revision,
             checkout.repo_url,
-            str(checkout.root),
             list(checkout.urls),
             checkout.branch,
             checkout.pinned,
             config.model_dump(mode="json"),
         ]
     )
+
+
+def discovery_key(checkout: Checkout, config: Config, *, tree: str) -> str:
+    """The key of a discovery of `tree` (a commit SHA, or a working tree's content) as
+    `checkout` names it, under `config`."""
+    return jsonio.digest(
+        [lineage_key(checkout, config), tree, checkout.revision, str(checkout.root)]
+    )
+
+
+def carries_over(discovery: Discovery) -> bool:
+    """Whether this discovery holds for a later commit whose changes are only edits of
+    files that are not Argo CD manifests (`Sources.edits_only`): true when every
+    generator reads no file's content (lists, clusters, git directories, and matrix or
+    merge of those), so only the tree's shape and its Argo CD files count."""
+    for resource in discovery.declared:
+        if resource.body.get("kind") != "ApplicationSet":
+            continue
+        spec = resource.body.get("spec")
+        generators = spec.get("generators") if isinstance(spec, Mapping) else None
+        if not _shape_only(generators):
+            return False
+    return True
+
+
+def _shape_only(generators: Any) -> bool:
+    if generators is None:
+        return True
+    if not isinstance(generators, list):
+        return False
+    for generator in generators:
+        if not isinstance(generator, Mapping):
+            return False
+        for kind, body in generator.items():
+            if kind in ("list", "clusters", "selector"):
+                continue
+            if kind == "git" and isinstance(body, Mapping) and not body.get("files"):
+                continue
+            if kind in ("matrix", "merge") and isinstance(body, Mapping):
+                if _shape_only(body.get("generators")):
+                    continue
+            return False
+    return True
 
 
 class Discoveries:
@@ -61,7 +104,9 @@ class Discoveries:
         self._directory = directory
         self._memory: dict[str, Discovery] = {}
         self._lock = threading.Lock()
+        self._latest: dict[str, str] = {}  # lineage -> key of its last discovery
         self.hits = 0  # discoveries read back instead of made
+        self.carried = 0  # discoveries carried over from a parent commit
         self.kept = 0  # discoveries stored
 
     def get(self, key: str) -> Discovery | None:
@@ -80,9 +125,14 @@ class Discoveries:
         self.hits += 1
         return found
 
-    def put(self, key: str, discovery: Discovery) -> None:
+    def put(self, key: str, discovery: Discovery, *, lineage: str | None = None) -> None:
+        """Keep `discovery` by `key`; with `lineage`, as that lineage's latest (what
+        `latest` answers), which a later commit may carry over."""
         self.kept += 1
         self._remember(key, discovery)
+        if lineage is not None:
+            with self._lock:
+                self._latest[lineage] = key
         if self._directory is None:
             return
         try:
@@ -90,7 +140,27 @@ class Discoveries:
         except ValueError:  # a value JSON does not have: kept in memory only
             return
         jsonio.write_atomic(self._directory / f"{key}.json", data)
+        if lineage is not None:
+            heads = jsonio.read_file(self._directory / HEADS)
+            heads = heads if isinstance(heads, dict) else {}
+            heads[lineage] = key
+            jsonio.write_atomic(self._directory / HEADS, jsonio.dumps(heads))
         self._prune()
+
+    def latest(self, lineage: str) -> Discovery | None:
+        """The last discovery kept for `lineage`, if it is still here."""
+        with self._lock:
+            key = self._latest.get(lineage)
+        if key is None and self._directory is not None:
+            heads = jsonio.read_file(self._directory / HEADS)
+            found = heads.get(lineage) if isinstance(heads, dict) else None
+            key = found if isinstance(found, str) else None
+        if key is None:
+            return None
+        hits = self.hits
+        found_discovery = self.get(key)
+        self.hits = hits  # a parent to carry from is not a hit
+        return found_discovery
 
     def _remember(self, key: str, discovery: Discovery) -> None:
         with self._lock:
@@ -103,7 +173,9 @@ class Discoveries:
         assert self._directory is not None
         try:
             entries = sorted(
-                self._directory.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True
+                (p for p in self._directory.glob("*.json") if p.name != HEADS),
+                key=lambda p: p.stat().st_mtime,
+                reverse=True,
             )
             for stale in entries[KEEP_FILES:]:
                 stale.unlink(missing_ok=True)

@@ -124,6 +124,11 @@ class Sources:
             return None
         return changes_from_head(checkout.root)
 
+    def edits_only(self, url: str, *, base: str, head: str, without: str) -> bool:
+        """Whether two commits of `url` differ only by edits of files holding `without`
+        in neither (see `GitMirror.edits_only`)."""
+        return self.mirror(url).edits_only(base, head, without=without)
+
     def changed_paths(self, url: str, *, base: str, head: str) -> frozenset[str] | None:
         """What differs between two commits of `url` (see `GitMirror.changed_paths`)."""
         return self.mirror(url).changed_paths(base, head)

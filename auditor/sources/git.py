@@ -336,6 +336,38 @@ class GitMirror:
             return None
         return frozenset(p for p in out.split("\0") if p)
 
+    def edits_only(self, base: str, head: str, *, without: str) -> bool:
+        """Whether every path that differs between two commits is a regular file in
+        both (nothing added, removed or retyped, so no directory either) whose content
+        holds `without` in neither commit. False when git cannot say."""
+        try:
+            raw = self._run("diff", "--raw", "--no-renames", "-z", base, head)
+            if self._shape(base).links or self._shape(head).links:
+                return False
+        except SourceError:
+            return False
+        fields = raw.split("\0")
+        paths = []
+        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+            modes = meta.lstrip(":").split()
+            if len(modes) != 5 or modes[4] != "M" or not {modes[0], modes[1]} <= _REGULAR:
+                return False
+            paths.append(path)
+        if len(paths) > _EDITS_CHECKED:
+            return False
+        if not paths:
+            return True
+        command = ["git", "--literal-pathspecs", "grep", "-l", "-F", "-e", without, base, head]
+        try:
+            self._git().execute(
+                [*command, "--", *paths],
+                kill_after_timeout=self.timeout,
+                preexec_fn=die_with_parent,
+            )
+        except git.GitCommandError as exc:
+            return exc.status == 1  # git grep: nothing matched
+        return False  # some file holds it
+
     def _shape(self, sha: str) -> TreeShape:
         """What the tree of `sha` holds, listed once per commit; when git cannot list it
         (an older git without `ls-tree --format`), the answer that assumes the worst."""
@@ -358,6 +390,10 @@ class GitMirror:
     def changed_files(self, base: str, head: str) -> list[str]:
         out = self._run("diff", "--name-only", f"{base}..{head}")
         return [line for line in out.splitlines() if line]
+
+
+_REGULAR = {"100644", "100755"}
+_EDITS_CHECKED = 500  # more changed paths than this: not worth checking one by one
 
 
 def _candidates(revision: str) -> list[str]:

@@ -148,3 +148,65 @@ def test_a_discovery_reading_another_revision_is_never_kept(tmp_path: Path) -> N
     # Pinned (`--revision main`), every generator reads that commit: kept.
     pinned, found = discover(tmp_path, repo)
     assert names(found) == {"a", "b"} and pinned.discoveries.kept == 1
+
+
+def fresh(tmp_path: Path, repo: Path, name: str) -> Discovery:
+    """The same commit discovered with no cache at all."""
+    pipeline = Pipeline.from_config(Config(), cache_dir=tmp_path / name)
+    return pipeline.discover(pipeline.checkout(str(repo), "main"))
+
+
+def test_a_commit_editing_no_argo_file_carries_the_last_discovery(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    discover(tmp_path, repo)
+    write(repo, "apps/a/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a2}\n")
+    sha = commit_all(repo, message="edit a manifest")
+    pipeline, found = discover(tmp_path, repo)
+    assert pipeline.discoveries.carried == 1 and found.revision == sha
+    assert found == fresh(tmp_path, repo, "fresh")
+    again, same = discover(tmp_path, repo)  # and kept under its own commit
+    assert again.discoveries.hits == 1 and same == found
+
+
+def test_what_may_change_a_discovery_is_discovered_anew(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    discover(tmp_path, repo)
+    steps = [
+        ("argocd/team.yaml", appset(directories="apps/a"), {"a"}),  # an Argo CD file
+        ("apps/a/cm.yaml", "# a comment\n", {"a"}),  # back to a plain edit: carried
+        ("apps/b/cm.yaml", "kind: ConfigMap\n", {"a"}),  # apps/b no longer matched: carried
+        ("apps/e/cm.yaml", "kind: ConfigMap\n", {"a"}),  # a new directory: anew
+        ("argocd/team.yaml", appset(), {"a", "b", "e"}),
+    ]
+    carried = []
+    for number, (rel, text, expected) in enumerate(steps):
+        write(repo, rel, text)
+        commit_all(repo, message=f"step {number}")
+        pipeline, found = discover(tmp_path, repo)
+        assert names(found) == expected, rel
+        assert found == fresh(tmp_path, repo, f"fresh-{number}")
+        carried.append(pipeline.discoveries.carried)
+    assert carried == [0, 1, 1, 0, 0]
+    # A plain manifest that becomes an Argo CD one (it names argoproj.io): anew.
+    write(repo, "apps/a/cm.yaml", APPSET.replace("name: team", "name: other").replace(
+        "REVISION", "HEAD").replace('"{{path.basename}}"', '"x-{{path.basename}}"'))  # fmt: skip
+    commit_all(repo, message="a second ApplicationSet")
+    pipeline, found = discover(tmp_path, repo)
+    assert pipeline.discoveries.carried == 0
+    assert {"x-a", "x-b", "x-e"} <= names(found)
+
+
+def test_a_generator_reading_files_is_never_carried(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    files = APPSET.replace("directories: [{path: apps/*}]", "files: [{path: envs/*.json}]")
+    write(tree, "argocd/team.yaml", files.replace("REVISION", "HEAD").replace(
+        "{{path.basename}}", "{{name}}"))  # fmt: skip
+    write(tree, "envs/one.json", '{"name": "one"}\n')
+    repo = tmp_path / "repo"
+    init_repo(tree, repo)
+    _, first = discover(tmp_path, repo)
+    assert names(first) == {"one"}
+    write(repo, "envs/one.json", '{"name": "uno"}\n')  # no argoproj.io in it
+    commit_all(repo, message="rename")
+    pipeline, found = discover(tmp_path, repo)
+    assert pipeline.discoveries.carried == 0 and names(found) == {"uno"}
