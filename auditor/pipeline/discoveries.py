@@ -7,6 +7,11 @@ Only a discovery that read nothing but the audited tree is kept: one whose git
 generators or lookups reached another repo or another revision (which may move), or
 whose app of apps had to be rendered, is made anew every time. Entries are JSON files
 under the cache directory, written atomically; an unreadable or foreign one is a miss.
+
+A new commit of a repo whose last discovery is kept may carry it over (see
+`carries_over` and `Pipeline._carried`): when no generator reads a file's content and
+the commit only edits files that name no Argo CD object, before or after, nothing
+discovery reads has changed.
 """
 
 from __future__ import annotations

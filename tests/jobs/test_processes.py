@@ -14,10 +14,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from rq import Worker
+from rq.worker import WorkerStatus
 
 from auditor.jobs import runtime, tasks
 from auditor.jobs.embedded import EmbeddedRedis, start_embedded
 from auditor.jobs.locks import held
+from auditor.jobs.queues import Jobs
 from auditor.jobs.worker import run_worker
 from auditor.kubesim.faults import WRITES, Fault
 from auditor.store import EventType
@@ -48,10 +51,22 @@ def processes(
         assert not ignored, f"went on after SIGTERM: {ignored}"
 
 
+def idle(jobs: Jobs) -> bool:
+    """No job queued or running, and a worker registered and waiting for work."""
+    workers = Worker.all(connection=jobs.redis)
+    return (
+        bool(workers)
+        and all(w.get_state() == WorkerStatus.IDLE for w in workers)
+        and all(q.count == 0 and q.started_job_registry.count == 0 for q in jobs.queues.values())
+    )
+
+
 def test_idle_processes_stop_at_once_on_sigterm(service: ServiceEnv) -> None:
     with processes(service, ("worker",), ("watcher",), ("scheduler",)) as started:
         service.wait_for_log(started[1], "watcher: ready", timeout=60)
-        time.sleep(2)  # the worker is waiting for work
+        # What the watcher's first events enqueue is done: the worker waits for work.
+        wait_for(lambda: idle(runtime.jobs()), timeout=120)
+        time.sleep(1)
         for proc in started:
             proc.send_signal(signal.SIGTERM)
         codes = [proc.wait(timeout=15) for proc in started]
