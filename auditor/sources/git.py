@@ -328,23 +328,26 @@ class GitMirror:
         """Every path that differs between two commits (both sides of a rename), or None
         when either tree holds a symbolic link (what a link reads changes under another
         path) or a commit is not here."""
+        out = self._diff("--name-only", base, head)
+        return None if out is None else frozenset(p for p in out.split("\0") if p)
+
+    def _diff(self, form: str, base: str, head: str) -> str | None:
+        """`git diff <form> --no-renames -z` of two commits, or None when either tree
+        holds a symbolic link or a commit is not here."""
         try:
-            out = self._run("diff", "--name-only", "--no-renames", "-z", base, head)
+            out = self._run("diff", form, "--no-renames", "-z", base, head)
             if self._shape(base).links or self._shape(head).links:
                 return None
         except SourceError:
             return None
-        return frozenset(p for p in out.split("\0") if p)
+        return out
 
     def edits_only(self, base: str, head: str, *, without: str) -> bool:
         """Whether every path that differs between two commits is a regular file in
         both (nothing added, removed or retyped, so no directory either) whose content
         holds `without` in neither commit. False when git cannot say."""
-        try:
-            raw = self._run("diff", "--raw", "--no-renames", "-z", base, head)
-            if self._shape(base).links or self._shape(head).links:
-                return False
-        except SourceError:
+        raw = self._diff("--raw", base, head)
+        if raw is None:
             return False
         fields = raw.split("\0")
         paths = []
