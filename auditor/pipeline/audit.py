@@ -77,7 +77,7 @@ def audit(
     renders_before = pipeline.renderer.stats.renders
     # The policies are loaded (and checked in a sandbox, a fork) while this process is
     # still small.
-    _, runner = pipeline.policy_runner()
+    pipeline.policy_runner()
     caps = capabilities_for(pipeline, checkout, apps)
     pipeline.follow(checkout)
     tally = _Tally(progress=progress, total=len(apps))
@@ -88,7 +88,6 @@ def audit(
             by_app.update(part.run(caps=caps, projects=projects))
     finally:
         pipeline.renderer.flush()
-        runner.release()
     reports = tuple(by_app[app.name] for app in apps)
     stats = AuditStats(
         requests=tally.requests,
@@ -216,7 +215,7 @@ class _Group:
                 scope=scopes.get(cluster),
             )
 
-        def compare(cluster: str, snapshot: ClusterSnapshot | None) -> None:
+        def compare_cluster(cluster: str, snapshot: ClusterSnapshot | None) -> None:
             label_key = pipeline.config.tracking.instance_label_key
             tracked = (
                 tracked_by_app(snapshot.objects.values(), label_key=label_key) if snapshot else {}
@@ -252,11 +251,11 @@ class _Group:
             tally.requests[cluster] = snapshot.requests
             if snapshot.error:
                 tally.errors[cluster] = snapshot.error
-            compare(cluster, snapshot)
+            compare_cluster(cluster, snapshot)
             del snapshot
             mark = tally.since("diff", mark)
         for cluster in sorted(set(on) - set(clusters)):
-            compare(cluster, None)
+            compare_cluster(cluster, None)
         tally.since("diff", mark)
         return [by_app[app.name] for app in self.apps]
 

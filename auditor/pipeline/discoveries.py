@@ -115,10 +115,14 @@ class Discoveries:
         self.kept = 0  # discoveries stored
 
     def get(self, key: str) -> Discovery | None:
+        found = self._read(key)
+        self.hits += found is not None
+        return found
+
+    def _read(self, key: str) -> Discovery | None:
         with self._lock:
             found = self._memory.get(key)
         if found is not None or self._directory is None:
-            self.hits += found is not None
             return found
         path = self._directory / f"{key}.json"
         try:
@@ -127,7 +131,6 @@ class Discoveries:
         except (OSError, ValidationError, ValueError):
             return None
         self._remember(key, found)
-        self.hits += 1
         return found
 
     def put(self, key: str, discovery: Discovery, *, lineage: str | None = None) -> None:
@@ -160,12 +163,7 @@ class Discoveries:
             heads = jsonio.read_file(self._directory / HEADS)
             found = heads.get(lineage) if isinstance(heads, dict) else None
             key = found if isinstance(found, str) else None
-        if key is None:
-            return None
-        hits = self.hits
-        found_discovery = self.get(key)
-        self.hits = hits  # a parent to carry from is not a hit
-        return found_discovery
+        return None if key is None else self._read(key)  # a parent to carry from: no hit
 
     def _remember(self, key: str, discovery: Discovery) -> None:
         with self._lock:
